@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { registerSchema } from './schema.js';
+
+const require = createRequire(import.meta.url);
+const { version } = require('../../package.json') as { version: string };
+
+/** The package version, read from package.json. */
+export const VERSION = version;
+
+/**
+ * Builds the `faultline` command line. Each command lives in its own file under `src/cli/` and
+ * only parses and prints; the work is done by the modules.
+ */
+export function buildProgram(): Command {
+  const program = new Command('faultline')
+    .description('Chaos engineering and resilience verification: inject faults, recover, prove nothing was lost.')
+    .version(VERSION)
+    .showHelpAfterError();
+  registerSchema(program);
+  return program;
+}
