@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { registerApply } from './apply.js';
+import { registerFaults } from './faults.js';
+import { registerHalt } from './halt.js';
 import { registerSchema } from './schema.js';
 
 const require = createRequire(import.meta.url);
@@ -18,5 +21,8 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   registerSchema(program);
+  registerApply(program);
+  registerFaults(program);
+  registerHalt(program);
   return program;
 }
