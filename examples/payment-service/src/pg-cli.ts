@@ -1,0 +1,43 @@
+/**
+ * Starts a throw-away PostgreSQL and prints one JSON line: `{"url", "port", "start_ms"}`.
+ * Stops it and removes its data on SIGTERM/SIGINT (or when stdin closes with `--stdin`).
+ *
+ *   node --import tsx examples/payment-service/src/pg-cli.ts [--port N] [--stdin]
+ */
+import { startPostgres } from './embedded-pg.js';
+
+const args = process.argv.slice(2);
+const portArg = args.indexOf('--port');
+const port = portArg >= 0 ? Number(args[portArg + 1]) : undefined;
+if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+  process.stderr.write(`invalid --port: ${String(args[portArg + 1])}\n`);
+  process.exit(64);
+}
+
+try {
+  const db = await startPostgres(port === undefined ? {} : { port });
+  let stopping = false;
+  const shutdown = (code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    db.stop().then(
+      () => process.exit(code),
+      (err: unknown) => {
+        process.stderr.write(`stop failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGINT', () => shutdown(0));
+  if (args.includes('--stdin')) {
+    process.stdin.on('end', () => shutdown(0));
+    process.stdin.resume();
+  }
+  process.stdout.write(`${JSON.stringify({ url: db.url, port: db.port, start_ms: db.startMs })}\n`);
+  // Keep the event loop alive until a signal arrives.
+  setInterval(() => undefined, 1 << 30);
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
