@@ -111,6 +111,8 @@ export interface HttpProxy extends ProxyBase {
   removeRule(id: string): boolean;
   listRules(): HttpRuleSpec[];
   removeAllRules(): void;
+  /** Calls `listener` once when the proxy is closed (at once if it already is). @returns an unsubscribe function. */
+  onClose(listener: () => void): () => void;
 }
 
 export type Proxy = TcpProxy | HttpProxy;
