@@ -1,0 +1,37 @@
+/** How long a `delay` fault waits for one request: a fixed value or a draw from a distribution. */
+import type { FaultConfigOf } from '../../plan/index.js';
+
+type DelayConfig = FaultConfigOf<'delay'>;
+
+/** Returns a sampler of delays in ms for a `delay` fault's config (never negative). */
+export function delaySampler(config: DelayConfig): () => number {
+  if (config.delayMs !== undefined) {
+    const ms = config.delayMs;
+    return () => ms;
+  }
+  const d = config.distribution;
+  if (d === undefined) return () => 0;
+  switch (d.type) {
+    case 'uniform': {
+      const { minMs, maxMs } = d;
+      return () => minMs + Math.random() * (maxMs - minMs);
+    }
+    case 'normal': {
+      const { meanMs, stddevMs } = d;
+      return () => Math.max(0, meanMs + stddevMs * gaussian());
+    }
+    case 'pareto': {
+      const { scaleMs, shape } = d;
+      const cap = d.maxMs ?? Number.POSITIVE_INFINITY;
+      // Inverse CDF: x = scale / U^(1/shape), U in (0, 1].
+      return () => Math.min(cap, scaleMs / Math.pow(1 - Math.random(), 1 / shape));
+    }
+  }
+}
+
+/** A standard normal draw (Box–Muller). */
+function gaussian(): number {
+  const u = 1 - Math.random();
+  const v = Math.random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
