@@ -8,9 +8,15 @@ export type ProcessState =
   | { readonly kind: 'starting'; readonly since: number }
   | { readonly kind: 'running'; readonly pid: number; readonly since: number }
   | { readonly kind: 'backoff'; readonly attempt: number; readonly retryAt: number }
+  /** Not running and not coming back by itself (stopped, or restart policy said no). */
   | { readonly kind: 'stopped'; readonly exitCode: number | null; readonly signal: string | null }
+  /** Gave up: more than max_restarts within window_s (as supervisord's FATAL). `restart()` revives it. */
   | { readonly kind: 'fatal'; readonly reason: string; readonly since: number };
 
+/**
+ * `healthy`: running and its health check passes; `degraded`: running but the check fails, or it
+ * (re)started and has not passed yet; `unhealthy`: not running (backoff, stopped, fatal).
+ */
 export type Health = 'healthy' | 'degraded' | 'unhealthy';
 
 /** A snapshot of one supervised process (code form; snake_case it at the API edge). */
@@ -24,6 +30,8 @@ export interface ProcessInfo {
   readonly pidHistory: readonly number[];
   /** Last lines of stdout/stderr. */
   readonly lastLines: readonly string[];
+  /** Where stdout and stderr are appended. */
+  readonly logFile: string;
   readonly lastRestartMs: number | null;
   readonly lastRecoveryMs: number | null;
 }
@@ -63,4 +71,16 @@ export interface Supervisor {
   /** Resolves when the process is healthy, rejects after timeoutMs. */
   waitHealthy(name: string, timeoutMs: number): Promise<void>;
   onEvent(listener: (event: SupervisorEvent) => void): Disposable;
+  /**
+   * Adds a JSON-safe value under `annotations.<key>` in the run manifest (e.g. the telemetry
+   * exporters' `export_count`, `error_count`, `last_error`); the manifest is rewritten shortly after.
+   */
+  annotate(key: string, value: unknown): void;
+}
+
+/** The logging the supervisor does; a pino logger fits. */
+export interface SupervisorLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }
