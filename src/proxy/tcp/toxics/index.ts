@@ -1,0 +1,25 @@
+/**
+ * The registry of TCP toxics: one entry per file in this folder, listed explicitly (no
+ * registration by import side effect). Adding a toxic is one file and one line here, plus its
+ * attribute schema in `src/plan/faults/`.
+ */
+import type { ToxicType } from '../../types.js';
+import type { ToxicDef } from '../toxic.js';
+import { bandwidth } from './bandwidth.js';
+import { latency } from './latency.js';
+import { limitData } from './limit-data.js';
+import { resetPeer } from './reset-peer.js';
+import { slicer } from './slicer.js';
+import { slowClose } from './slow-close.js';
+import { timeout } from './timeout.js';
+
+/** Every TCP toxic, keyed by its Toxiproxy type id. */
+export const toxicRegistry: { readonly [T in ToxicType]: ToxicDef<T> } = {
+  latency,
+  bandwidth,
+  slow_close: slowClose,
+  timeout,
+  reset_peer: resetPeer,
+  slicer,
+  limit_data: limitData,
+};
