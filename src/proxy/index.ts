@@ -5,3 +5,4 @@
 export type * from './types.js';
 export { ProxyConflictError, ProxyNotFoundError, ProxyListenError, ProxyFaultMismatchError } from './errors.js';
 export * from './recorder/index.js';
+export * from './tcp/index.js';
