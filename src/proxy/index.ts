@@ -5,4 +5,6 @@
 export type * from './types.js';
 export { ProxyConflictError, ProxyNotFoundError, ProxyListenError, ProxyFaultMismatchError } from './errors.js';
 export * from './recorder/index.js';
+export * from './http/index.js';
+export { installPlan, schedulePlan, type ScheduleOptions } from './schedule.js';
 export * from './tcp/index.js';
