@@ -15,7 +15,7 @@ export interface WrappedPolicy {
    * of the nearest enclosing retry (1 = first).
    */
   execute<T>(fn: (context: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T>;
-  /** Counts for whole executions; attempts are calls of `fn`; breaker counts add up the breakers inside. */
+  /** Counts for whole executions; attempts are passes below the innermost retry; breaker counts add up the breakers inside. */
   metrics(): PolicyMetrics;
   registerMetrics(registry: Registry, opts?: RegisterMetricsOptions): void;
 }
@@ -39,17 +39,19 @@ export function wrap(...policies: AnyPolicy[]): WrappedPolicy {
   const list = [...policies];
   const retryAt = list.map(isRetry);
   const cockatielRetry = list.map((p) => p instanceof CockatielRetryPolicy);
+  // An attempt is one pass below the innermost retry, so faults injected there count too.
+  const attemptAt = retryAt.lastIndexOf(true) + 1;
   const recorder = new MetricsRecorder(list.filter(hasMetrics) as unknown as MetricsSource[]);
   const wrapped: WrappedPolicy = {
     policies: list,
     async execute<T>(fn: (context: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
       let calls = 0;
       const run = (ctx: PolicyContext, i: number): PromiseLike<T> | T => {
-        if (i === list.length) {
+        if (i === attemptAt) {
           calls++;
           recorder.attempts++;
-          return fn(ctx);
         }
+        if (i === list.length) return fn(ctx);
         const p = list[i] as AnyPolicy;
         return p.execute((next: IDefaultPolicyContext & { attempt?: number }) => {
           let attempt = ctx.attempt;
