@@ -3,7 +3,11 @@ import { createRequire } from 'node:module';
 import { registerApply } from './apply.js';
 import { registerFaults } from './faults.js';
 import { registerHalt } from './halt.js';
+import { registerReport } from './report.js';
 import { registerSchema } from './schema.js';
+import { registerServe } from './serve.js';
+import { registerSupervise } from './supervise.js';
+import { registerKill } from './kill.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -24,5 +28,9 @@ export function buildProgram(): Command {
   registerApply(program);
   registerFaults(program);
   registerHalt(program);
+  registerReport(program);
+  registerServe(program);
+  registerSupervise(program);
+  registerKill(program);
   return program;
 }

@@ -34,3 +34,4 @@ export {
   type ProcessEventRecord,
   type ProcessSummaryRecord,
 } from './journal.js';
+export { renderHtmlReport, formatSummary, formatComparison, summaryRows, verdictLabel } from './report/index.js';
