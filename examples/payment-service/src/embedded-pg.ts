@@ -30,6 +30,8 @@ export interface RunningPostgres {
   readonly port: number;
   /** Milliseconds `startPostgres` took (0 with `DATABASE_URL`). */
   readonly startMs: number;
+  /** The directory holding the cluster (removed by `stop()`); undefined with `DATABASE_URL`. */
+  readonly dataDir: string | undefined;
   /** Stops the server and removes its data directory; does nothing for `DATABASE_URL`. Idempotent. */
   stop(): Promise<void>;
 }
@@ -90,7 +92,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const fromEnv = process.env['DATABASE_URL'];
   if (fromEnv !== undefined && fromEnv !== '' && options.ignoreDatabaseUrl !== true) {
     const port = Number(new URL(fromEnv).port || 5432);
-    return { url: fromEnv, port, startMs: 0, stop: async () => {} };
+    return { url: fromEnv, port, startMs: 0, dataDir: undefined, stop: async () => {} };
   }
   const started = performance.now();
   const database = options.database ?? 'payments';
@@ -147,6 +149,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
         port,
         startMs: Math.round(performance.now() - started),
+        dataDir: runDir,
         stop: () => {
           stopping ??= (async () => {
             await server.stop();

@@ -1,5 +1,5 @@
 /**
- * Starts a throw-away PostgreSQL and prints one JSON line: `{"url", "port", "start_ms"}`.
+ * Starts a throw-away PostgreSQL and prints one JSON line: `{"url", "port", "start_ms", "data_dir"}`.
  * Stops it and removes its data on SIGTERM/SIGINT (or when stdin closes with `--stdin`).
  *
  *   node --import tsx examples/payment-service/src/pg-cli.ts [--port N] [--stdin]
@@ -34,7 +34,7 @@ try {
     process.stdin.on('end', () => shutdown(0));
     process.stdin.resume();
   }
-  process.stdout.write(`${JSON.stringify({ url: db.url, port: db.port, start_ms: db.startMs })}\n`);
+  process.stdout.write(`${JSON.stringify({ url: db.url, port: db.port, start_ms: db.startMs, data_dir: db.dataDir ?? null })}\n`);
   // Keep the event loop alive until a signal arrives.
   setInterval(() => undefined, 1 << 30);
 } catch (err) {

@@ -93,14 +93,14 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
     return {
       run: async (fn) => {
         try {
-          return await deadline.execute(() => fn());
+          return await deadline.execute(() => fn(), new AbortController().signal);
         } catch (err) {
           throw toUnavailable(err, undefined);
         }
       },
       probe: async (fn) => {
         try {
-          await probeDeadline.execute(() => fn());
+          await probeDeadline.execute(() => fn(), new AbortController().signal);
         } catch (err) {
           throw toUnavailable(err, undefined);
         }
@@ -134,6 +134,8 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
   const guarded = wrap(deadline, retrying, breaker);
   const probing = wrap(probeDeadline, breaker);
 
+  // Each call gets its own parent signal: concurrent calls sharing one would trip Node's
+  // listener-leak warning (cockatiel adds an abort listener per call to the parent).
   return {
     run: async (fn) => {
       try {
@@ -141,14 +143,14 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
           // The deadline fired while a retry was sleeping: do not start another attempt.
           if (signal.aborted) throw new DatabaseUnavailableError('timeout', 1);
           return fn();
-        });
+        }, new AbortController().signal);
       } catch (err) {
         throw toUnavailable(err, breaker);
       }
     },
     probe: async (fn) => {
       try {
-        await probing.execute(() => fn());
+        await probing.execute(() => fn(), new AbortController().signal);
       } catch (err) {
         throw toUnavailable(err, breaker);
       }
