@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { registerApply } from './apply.js';
+import { registerDrill } from './drill.js';
 import { registerFaults } from './faults.js';
 import { registerHalt } from './halt.js';
 import { registerReport } from './report.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerApply(program);
   registerFaults(program);
   registerHalt(program);
+  registerDrill(program);
   registerReport(program);
   registerServe(program);
   registerSupervise(program);

@@ -18,3 +18,11 @@ export {
 } from './injector.js';
 export { FaultInjectionError, isFaultInjectionError, errorFaultTypes, type ErrorFaultType } from './errors.js';
 export { mulberry32 } from './rng.js';
+export {
+  runInprocDrill,
+  parseRates,
+  type InprocDrillOptions,
+  type InprocModeResult,
+  type InprocRateResult,
+  type BreakerSummary,
+} from './drill-inproc.js';
