@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { parseRates, runInprocDrill, type InprocModeResult, type InprocRateResult } from '../inject/index.js';
 import { ValidationError, snakifyKeys } from '../plan/index.js';
 
