@@ -1,0 +1,100 @@
+/**
+ * `faultline.yaml`: the executor's configuration (snake_case on disk, camelCase in code).
+ * Validated whole before anything starts; every bad field is named by its path.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { fieldIssues } from '../plan/index.js';
+import { ConfigInvalidError, ConfigReadError } from './errors.js';
+import { processesSection, telemetrySection, alertsSection } from './modules.js';
+
+/** `host:port` (IPv6 in brackets); port 0 picks a free one. */
+export const listenSchema = z
+  .string({ error: 'must be a string host:port' })
+  .max(300, { error: 'must be at most 300 characters' })
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, { error: "must be 'host:port', e.g. 127.0.0.1:8474" })
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65_535, { error: 'port must be <= 65535' });
+
+/** An upstream: `host:port` or an `http://` URL. */
+export const upstreamSchema = z
+  .string({ error: 'must be a string host:port or http URL' })
+  .min(1, { error: 'must not be empty' })
+  .max(2000, { error: 'must be at most 2000 characters' })
+  .regex(/^(https?:\/\/[^\s]+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5})$/, { error: "must be 'host:port' or 'http://host:port'" });
+
+/** A proxy or policy name: letters, digits, `_ . -`, 1..100 characters. */
+export const nameSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: 'must be 1-100 characters of letters, digits, _ . -' });
+
+/** One proxy (wire form). */
+export const proxyConfigSchema = z.strictObject({
+  name: nameSchema,
+  listen: listenSchema.default('127.0.0.1:0'),
+  upstream: upstreamSchema,
+  protocol: z.enum(['tcp', 'http'], { error: "must be 'tcp' or 'http'" }).default('tcp'),
+  enabled: z.boolean({ error: 'must be true or false' }).default(true),
+});
+
+/** The whole `faultline.yaml` (wire form). */
+export const executorConfigSchema = z
+  .strictObject({
+    listen: listenSchema.optional(),
+    state: z.string({ error: 'must be a path' }).min(1).optional(),
+    max_duration_seconds: z
+      .number({ error: 'must be a number of seconds' })
+      .gt(0, { error: 'must be > 0' })
+      .max(7 * 24 * 3600, { error: 'must be at most 604800' })
+      .default(600),
+    proxies: z.array(proxyConfigSchema, { error: 'must be a list of proxies' }).default([]),
+    processes: processesSection,
+    telemetry: telemetrySection,
+    alerts: alertsSection,
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.proxies.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['proxies', i, 'name'], message: `duplicate proxy name '${p.name}'` });
+      seen.add(p.name);
+    });
+  });
+
+/** A parsed `faultline.yaml` (wire form, defaults filled). */
+export type ExecutorConfig = z.output<typeof executorConfigSchema>;
+/** One proxy of the config (wire form, defaults filled). */
+export type ProxyConfig = z.output<typeof proxyConfigSchema>;
+
+/**
+ * Validates a config object (already parsed from YAML/JSON).
+ * @throws ConfigInvalidError naming each bad path.
+ */
+export function parseConfig(input: unknown, file = '(inline)'): ExecutorConfig {
+  const result = executorConfigSchema.safeParse(input ?? {});
+  if (!result.success) throw new ConfigInvalidError(file, fieldIssues(result.error, input ?? {}));
+  return result.data;
+}
+
+/**
+ * Reads and validates `faultline.yaml`.
+ * @throws ConfigReadError when the file is missing or not YAML; ConfigInvalidError when a field is bad.
+ * @example
+ * const config = await loadConfig('faultline.yaml');
+ */
+export async function loadConfig(path: string): Promise<ExecutorConfig> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigReadError(path, err);
+  }
+  return parseConfig(raw, path);
+}
+
+/** Splits `host:port` (`[::1]:80` too). */
+export function splitHostPort(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  let host = listen.slice(0, i);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host: host === '' ? '127.0.0.1' : host, port: Number(listen.slice(i + 1)) };
+}

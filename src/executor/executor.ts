@@ -1,0 +1,260 @@
+/**
+ * `startExecutor`: the control plane in one call. Used by `faultline serve`, by
+ * `faultline supervise` (mode `supervisor`) and embedded in-process by the drill runner; it never
+ * exits the process or installs signal handlers (the CLI does that).
+ */
+import { createRequire } from 'node:module';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Supervisor } from '../supervisor/index.js';
+import type { AlertSignals } from '../telemetry/index.js';
+import { Applications } from './applications.js';
+import { parseConfig, splitHostPort, type ExecutorConfig } from './config.js';
+import { registerExecutorMetrics } from './metrics.js';
+import { createTelemetry, defaultProxyFactory, startSupervisor, type TelemetryHandle } from './modules.js';
+import { Policies } from './policies.js';
+import { ProxyManager, type ProxyFactory } from './proxies.js';
+import type { RouteContext } from './routes/v1.js';
+import { buildServer } from './server.js';
+import { Store } from './store.js';
+import { registerToxiproxyHook } from './toxiproxy-hook.js';
+
+const require = createRequire(import.meta.url);
+const { version: VERSION } = require('../../package.json') as { version: string };
+
+/** Alert signals from the proxies' totals (error rate over the last interval, worst p95) and the processes. */
+function sampler(proxies: ProxyManager, supervisor: () => Supervisor | undefined): () => AlertSignals {
+  let last = { requests: 0, errors: 0 };
+  return () => {
+    let requests = 0;
+    let errors = 0;
+    let p95 = 0;
+    for (const p of proxies.list()) {
+      const s = p.stats();
+      requests += s.requests;
+      errors += s.errors;
+      p95 = Math.max(p95, s.latencyMs.p95);
+    }
+    const dReq = requests - last.requests;
+    const dErr = errors - last.errors;
+    last = { requests, errors };
+    const sup = supervisor();
+    const procs = sup?.list() ?? [];
+    return {
+      ...(dReq > 0 ? { errorRate: Math.max(0, dErr) / dReq, latencyP95Ms: p95 } : {}),
+      ...(sup ? { unhealthyProcesses: procs.filter((p) => p.health !== 'healthy').map((p) => p.name), restarts: procs.reduce((n, p) => n + p.restartCount, 0) } : {}),
+    };
+  };
+}
+
+/** What a plugin (the Toxiproxy-compatible API) gets to register its routes. */
+export interface ExtraRoutesContext {
+  readonly proxies: ProxyManager;
+  readonly logger: Logger;
+}
+
+/** Options of {@link startExecutor}. */
+export interface StartExecutorOptions {
+  /** A parsed config (`loadConfig`) or its wire object; default: empty. */
+  readonly config?: ExecutorConfig | Record<string, unknown>;
+  /** `host:port`; default the config's `listen`, else `127.0.0.1:8474`. Port 0 picks a free one. */
+  readonly listen?: string;
+  /** SQLite state file; default the config's `state`, else `.faultline/state.db`. `:memory:` keeps nothing. */
+  readonly statePath?: string;
+  /** Bearer token for mutating requests; default `FAULTLINE_TOKEN`. Empty = none. */
+  readonly token?: string;
+  /** Cap of every application; default the config's `max_duration_seconds` (600). */
+  readonly maxDurationSeconds?: number;
+  /** Where the supervisor writes `runs/<run_id>/manifest.json`. */
+  readonly runsDir?: string;
+  /** A pino logger; default pino at `FAULTLINE_LOG_LEVEL` (info; warn when embedded). */
+  readonly logger?: Logger;
+  /** In-process use (the drill runner): quieter default logging. */
+  readonly embedded?: boolean;
+  /** `supervisor`: only the supervisor and its API (`faultline supervise`); no proxies, faults or store. */
+  readonly mode?: 'executor' | 'supervisor';
+  /** Proxy factory (default: the proxy module's TCP and HTTP proxies). */
+  readonly proxyFactory?: ProxyFactory;
+  /** Adds routes to the server before it listens (plugins). */
+  readonly extraRoutes?: (app: FastifyInstance, ctx: ExtraRoutesContext) => void | Promise<void>;
+}
+
+/** A running executor. */
+export interface Executor {
+  /** `http://host:port` it listens on. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly app: FastifyInstance;
+  readonly proxies: ProxyManager;
+  readonly supervisor: Supervisor | undefined;
+  readonly applications: Applications | undefined;
+  readonly policies: Policies | undefined;
+  readonly store: Store | undefined;
+  readonly telemetry: TelemetryHandle;
+  readonly logger: Logger;
+  /** Reverts every fault and deletes every policy now. */
+  halt(): Promise<{ cancelled: number; policiesRemoved: number }>;
+  /**
+   * Reverts every fault (applications end as `cancelled`; policies stay stored), stops exporters
+   * and alerts, stops supervised processes, closes proxies, the server and the store. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the executor: store, proxies (config then stored ones), recovery of applications and
+ * policies, supervisor, telemetry, HTTP server.
+ * @throws ConfigInvalidError on a bad config; StoreError when the state file cannot be opened;
+ *   an error when the address is taken.
+ * @example
+ * const ex = await startExecutor({ config: await loadConfig('faultline.yaml'), listen: '127.0.0.1:0', statePath: ':memory:' });
+ * await fetch(`${ex.url}/v1/health`);
+ * await ex.close();
+ */
+export async function startExecutor(options: StartExecutorOptions = {}): Promise<Executor> {
+  const mode = options.mode ?? 'executor';
+  const config = parseConfig(options.config ?? {});
+  const logger =
+    options.logger ??
+    pino({ level: process.env.FAULTLINE_LOG_LEVEL ?? (options.embedded ? 'warn' : 'info'), base: { service: 'faultline', mode } });
+  const listen = options.listen ?? config.listen ?? '127.0.0.1:8474';
+  const token = options.token ?? process.env.FAULTLINE_TOKEN;
+  const maxDurationMs = (options.maxDurationSeconds ?? config.max_duration_seconds) * 1000;
+  const startedAt = Date.now();
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const runCleanups = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        logger.error({ err }, 'error while closing the executor');
+      }
+    }
+  };
+
+  try {
+    const store = mode === 'executor' ? new Store(options.statePath ?? config.state ?? '.faultline/state.db') : undefined;
+    let applications: Applications | undefined;
+    let policies: Policies | undefined;
+    const proxies = new ProxyManager({ factory: options.proxyFactory ?? defaultProxyFactory, logger, ...(store ? { store } : {}) });
+    if (store) {
+      const s = store;
+      cleanups.push(() => s.close());
+    }
+    cleanups.push(() => proxies.closeAll());
+
+    // Applications resolve process targets through this ref: the supervisor starts after them.
+    const supervisorHolder: { current?: Supervisor } = {};
+    const supervisorRef = (): Supervisor | undefined => supervisorHolder.current;
+
+    if (mode === 'executor' && store) {
+      applications = new Applications({ store, proxies, supervisor: supervisorRef, maxDurationMs, logger });
+      policies = new Policies({ store, proxies, logger });
+      // Config proxies first (the file wins over the store), then proxies created at runtime.
+      const fromConfig = new Set(config.proxies.map((p) => p.name));
+      const stored = new Map(store.listProxies().map((p) => [p.name, p]));
+      for (const p of config.proxies) {
+        const prev = stored.get(p.name);
+        // Reuse the port a port-0 proxy got last time, so clients keep their address across restarts.
+        const listenAddr = p.listen.endsWith(':0') && prev && prev.upstream === p.upstream ? prev.listen : p.listen;
+        await proxies.create({ name: p.name, listen: listenAddr, upstream: p.upstream, protocol: p.protocol, enabled: prev?.enabled ?? p.enabled });
+      }
+      for (const p of stored.values()) {
+        if (fromConfig.has(p.name)) continue;
+        try {
+          await proxies.create({ name: p.name, listen: p.listen, upstream: p.upstream, protocol: p.protocol, enabled: p.enabled });
+        } catch (err) {
+          logger.error({ proxy: p.name, listen: p.listen, err: err instanceof Error ? err.message : String(err) }, 'stored proxy could not be recreated');
+        }
+      }
+    }
+
+    const telemetry = createTelemetry(config.telemetry, config.alerts, { logger });
+    cleanups.push(() => telemetry.stop());
+
+    const supervisor = await startSupervisor(config.processes, { ...(options.runsDir !== undefined ? { runsDir: options.runsDir } : {}), logger, registry: telemetry.registry });
+    if (supervisor) {
+      supervisorHolder.current = supervisor;
+      cleanups.push(() => supervisor.stop());
+    }
+
+    if (applications && policies) {
+      const a = applications;
+      const p = policies;
+      // Faults come off before the proxies and processes go away.
+      cleanups.push(async () => {
+        await a.cancelAll('executor stopped');
+        await p.unloadAll();
+      });
+      await policies.recover();
+      await applications.recover();
+    }
+
+    telemetry.start(sampler(proxies, supervisorRef));
+
+    const metrics = registerExecutorMetrics(telemetry.registry, {
+      ...(applications ? { applications } : {}),
+      ...(policies ? { policies } : {}),
+      proxies,
+      ...(store ? { store } : {}),
+    });
+
+    const halt = async (): Promise<{ cancelled: number; policiesRemoved: number }> => {
+      const cancelled = (await applications?.cancelAll('halted')) ?? 0;
+      const policiesRemoved = (await policies?.deleteAll()) ?? 0;
+      store?.addEvent('halt', '*', { cancelled, policies_removed: policiesRemoved });
+      logger.warn({ cancelled, policies_removed: policiesRemoved }, 'halt: every fault reverted');
+      return { cancelled, policiesRemoved };
+    };
+
+    const ctx: RouteContext = {
+      mode: mode === 'executor' ? 'executor' : 'supervisor',
+      version: VERSION,
+      startedAt,
+      ...(applications ? { applications } : {}),
+      ...(policies ? { policies } : {}),
+      ...(mode === 'executor' ? { proxies } : {}),
+      supervisor: supervisorRef,
+      telemetry,
+      halt,
+    };
+    const extra: Array<(app: FastifyInstance) => void | Promise<void>> = [];
+    if (mode === 'executor') extra.push((app) => registerToxiproxyHook(app, { proxies, logger }));
+    if (options.extraRoutes) {
+      const add = options.extraRoutes;
+      extra.push((app) => add(app, { proxies, logger }));
+    }
+    const { app } = await buildServer(ctx, { logger, ...(token ? { token } : {}), metrics, extraRoutes: extra });
+    cleanups.push(() => app.close());
+
+    const { host, port } = splitHostPort(listen);
+    await app.listen({ host, port });
+    const addr = app.server.address();
+    const realPort = typeof addr === 'object' && addr ? addr.port : port;
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    const url = `http://${urlHost}:${realPort}`;
+    logger.info({ url, mode, state: store?.path ?? null, proxies: proxies.list().length, processes: supervisor?.list().length ?? 0 }, 'executor listening');
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      host,
+      port: realPort,
+      app,
+      proxies,
+      supervisor,
+      applications,
+      policies,
+      store,
+      telemetry,
+      logger,
+      halt,
+      close: () => (closing ??= runCleanups().then(() => logger.info('executor closed'))),
+    };
+  } catch (err) {
+    await runCleanups();
+    throw err;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Turns a validated plan into an effect on its target and back: a toxic on a TCP proxy, a rule on
+ * an HTTP proxy, the proxy held down, or a signal to a supervised process. The framework (this
+ * file and the scheduler) owns ids, timing and reverting; the proxy and supervisor own the effect.
+ */
+import { defaultRegistry, type FaultPlan } from '../plan/index.js';
+import type { HttpFaultType, HttpRuleSpec, Proxy, ToxicSpec, ToxicType } from '../proxy/index.js';
+import type { Supervisor } from '../supervisor/index.js';
+import { FaultMismatchError, NoSupervisorError, NotFoundError } from './errors.js';
+import type { ProxyManager } from './proxies.js';
+
+/** What a plan acts on. */
+export type Target = { readonly kind: 'proxy'; readonly proxy: Proxy } | { readonly kind: 'process'; readonly name: string };
+
+/** An installed fault. `oneShot` faults (kill, restart) are over once installed. */
+export interface Installed {
+  readonly oneShot: boolean;
+  revert(): Promise<void>;
+}
+
+/**
+ * Finds the plan's target and checks the fault fits it.
+ * @throws NotFoundError (404) for an unknown service; FaultMismatchError (400, path fault_type) when the fault does not fit.
+ */
+export function resolveTarget(plan: FaultPlan, proxies: ProxyManager, supervisor: Supervisor | undefined): Target {
+  const wants = defaultRegistry.get(plan.faultType).target;
+  const proxy = proxies.get(plan.service);
+  if (proxy) {
+    if (wants !== proxy.protocol) throw new FaultMismatchError(plan.faultType, `${proxy.protocol} proxy`, plan.service);
+    return { kind: 'proxy', proxy };
+  }
+  if (supervisor?.get(plan.service)) {
+    if (wants !== 'process') throw new FaultMismatchError(plan.faultType, 'process', plan.service);
+    return { kind: 'process', name: plan.service };
+  }
+  if (wants === 'process' && supervisor === undefined) throw new NoSupervisorError(plan.service);
+  throw new NotFoundError('service', plan.service);
+}
+
+/**
+ * Installs `plan` on `target` under `faultId` (the toxic name / rule id).
+ * @param remainingMs how long a `pause` lasts (its end is still enforced by the scheduler).
+ */
+export async function install(
+  target: Target,
+  faultId: string,
+  plan: FaultPlan,
+  deps: { proxies: ProxyManager; supervisor: Supervisor | undefined; remainingMs: number },
+): Promise<Installed> {
+  if (target.kind === 'process') return installProcessFault(target.name, plan, deps.supervisor, deps.remainingMs);
+  const proxy = target.proxy;
+  if (plan.faultType === 'down') {
+    const release = await deps.proxies.holdDown(proxy.name);
+    return { oneShot: false, revert: release };
+  }
+  if (proxy.protocol === 'tcp') {
+    const { stream, ...config } = plan.faultConfig as { stream: 'upstream' | 'downstream' } & Record<string, unknown>;
+    const spec = { name: faultId, type: plan.faultType as ToxicType, stream, toxicity: plan.percentage / 100, config } as unknown as ToxicSpec;
+    proxy.addToxic(spec);
+    return {
+      oneShot: false,
+      revert: async () => {
+        // The proxy may have been replaced (update) since: remove from the current one.
+        const current = deps.proxies.get(proxy.name);
+        if (current?.protocol === 'tcp') current.removeToxic(faultId);
+        if (current !== proxy) proxy.removeToxic(faultId);
+      },
+    };
+  }
+  const rule: Record<string, unknown> = { id: faultId, type: plan.faultType as HttpFaultType, config: plan.faultConfig, percentage: plan.percentage };
+  if (plan.method !== undefined) rule.method = plan.method;
+  if (plan.api !== undefined) rule.path = plan.api;
+  if (plan.headers !== undefined) rule.headers = plan.headers;
+  proxy.addRule(rule as unknown as HttpRuleSpec);
+  return {
+    oneShot: false,
+    revert: async () => {
+      const current = deps.proxies.get(proxy.name);
+      if (current?.protocol === 'http') current.removeRule(faultId);
+      if (current !== proxy) proxy.removeRule(faultId);
+    },
+  };
+}
+
+async function installProcessFault(name: string, plan: FaultPlan, supervisor: Supervisor | undefined, remainingMs: number): Promise<Installed> {
+  if (!supervisor) throw new NoSupervisorError(name);
+  const none = async (): Promise<void> => undefined;
+  switch (plan.faultType) {
+    case 'kill':
+      await supervisor.kill(name, plan.faultConfig.signal as NodeJS.Signals);
+      return { oneShot: true, revert: none };
+    case 'restart':
+      await supervisor.restart(name);
+      return { oneShot: true, revert: none };
+    case 'pause':
+      await supervisor.pause(name, Math.max(1, remainingMs));
+      return {
+        oneShot: false,
+        revert: async () => {
+          await supervisor.resume(name);
+        },
+      };
+    default:
+      throw new FaultMismatchError(plan.faultType, 'process', name);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The zod schemas of the API's request bodies and answers (wire form). The routes validate with
+ * the request schemas; `/openapi.json` is generated from all of them with `z.toJSONSchema`.
+ */
+import { z } from 'zod';
+import { killSignals } from '../plan/index.js';
+import { listenSchema, nameSchema, proxyConfigSchema, upstreamSchema } from './config.js';
+
+/** `POST /v1/proxies` */
+export const proxyCreateSchema = proxyConfigSchema;
+export { listenSchema, nameSchema, upstreamSchema };
+
+/** `POST /v1/processes/:name/kill` */
+export const killBodySchema = z.strictObject({
+  signal: z.enum(killSignals, { error: `must be one of ${killSignals.join(', ')}` }).default('SIGKILL'),
+});
+
+/** `POST /v1/processes/:name/pause` */
+export const pauseBodySchema = z.strictObject({
+  duration_ms: z
+    .number({ error: 'must be a number of milliseconds' })
+    .int({ error: 'must be an integer' })
+    .min(1, { error: 'must be >= 1' })
+    .max(7 * 24 * 3600 * 1000, { error: 'must be at most 604800000' }),
+});
+
+/** `POST /v1/processes/:name/restart`, `POST /v1/halt`: an empty object (or no body). */
+export const emptyBodySchema = z.strictObject({});
+
+export const errorSchema = z.object({
+  error: z.string(),
+  code: z.string().describe('FL_ERR_... (docs/errors.md)'),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+export const applyResultSchema = z.object({
+  apply_id: z.string(),
+  status: z.enum(['applied', 'scheduled']),
+  start_time: z.string(),
+  end_time: z.string(),
+});
+
+export const statusSchema = z.object({
+  apply_id: z.string(),
+  service: z.string(),
+  fault_type: z.string(),
+  status: z.enum(['pending', 'running', 'completed', 'cancelled', 'failed']),
+  start_time: z.string().describe('ISO 8601, absolute'),
+  end_time: z.string().describe('ISO 8601, absolute (planned end while pending or running)'),
+  error_msg: z.string().nullable(),
+});
+
+export const faultListSchema = z.object({ faults: z.array(statusSchema) });
+
+export const metricsSchema = z.object({
+  apply_id: z.string(),
+  requests: z.number(),
+  faulted: z.number(),
+  status_codes: z.record(z.string(), z.number()),
+  latency_ms: z.object({ avg: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() }),
+  error_rate: z.number(),
+  logs: z.array(z.unknown()),
+});
+
+export const haltResultSchema = z.object({ status: z.literal('halted'), cancelled: z.number(), policies_removed: z.number() });
+
+export const proxySchema = z.object({
+  name: z.string(),
+  listen: z.string(),
+  upstream: z.string(),
+  protocol: z.enum(['tcp', 'http']),
+  enabled: z.boolean(),
+  faults: z.array(z.string()),
+  stats: z.object({
+    requests: z.number(),
+    faulted: z.number(),
+    bytes_in: z.number(),
+    bytes_out: z.number(),
+    errors: z.number(),
+    error_rate: z.number(),
+  }),
+});
+
+export const proxyListSchema = z.object({ proxies: z.array(proxySchema) });
+
+export const policySchema = z
+  .object({
+    id: z.string(),
+    service: z.string(),
+    fault_type: z.string(),
+    fault_config: z.record(z.string(), z.unknown()),
+    expires_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    installed: z.boolean(),
+  })
+  .loose();
+
+export const policyListSchema = z.object({ policies: z.array(policySchema) });
+
+export const processSchema = z.object({
+  name: z.string(),
+  state: z.object({ kind: z.enum(['starting', 'running', 'backoff', 'stopped', 'fatal']) }).loose(),
+  pid: z.number().nullable(),
+  health: z.enum(['healthy', 'degraded', 'unhealthy']),
+  restart_count: z.number(),
+  paused: z.boolean(),
+  pid_history: z.array(z.number()),
+  last_lines: z.array(z.string()),
+  last_restart_ms: z.number().nullable(),
+  last_recovery_ms: z.number().nullable(),
+});
+
+export const processListSchema = z.object({ health: z.enum(['healthy', 'degraded', 'unhealthy']).nullable(), processes: z.array(processSchema) });
+
+export const exporterSchema = z.object({
+  name: z.string(),
+  url: z.string(),
+  interval_ms: z.number(),
+  export_count: z.number(),
+  error_count: z.number(),
+  last_error: z.string().nullable(),
+  last_export_at: z.string().nullable(),
+});
+
+export const alertSchema = z.object({
+  id: z.string(),
+  rule: z.string(),
+  state: z.enum(['firing', 'resolved']),
+  firing: z.string(),
+  resolved: z.string().nullable(),
+  value: z.number().nullable(),
+});
+
+export const alertListSchema = z.object({ alerts: z.array(alertSchema) });
+
+export const healthSchema = z.object({
+  status: z.literal('ok'),
+  version: z.string(),
+  uptime_s: z.number(),
+  mode: z.enum(['executor', 'supervisor']),
+  active_faults: z.number(),
+  policies: z.number(),
+  proxies: z.number(),
+  exporters: z.array(exporterSchema),
+  processes: z.object({
+    health: z.enum(['healthy', 'degraded', 'unhealthy']).nullable(),
+    items: z.array(z.object({ name: z.string(), health: z.string(), state: z.string(), pid: z.number().nullable() })),
+  }),
+});
