@@ -10,6 +10,8 @@ export interface Upstream {
   readonly address: string;
   /** Requests seen per `METHOD path`. */
   readonly hits: Map<string, number>;
+  /** Bytes `/bytes` has handed to its sockets so far. */
+  readonly sent: { bytes: number };
   close(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export interface Upstream {
  */
 export async function startUpstream(): Promise<Upstream> {
   const hits = new Map<string, number>();
+  const sent = { bytes: 0 };
   const hanging = new Set<ServerResponse>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -38,6 +41,7 @@ export async function startUpstream(): Promise<Upstream> {
         while (left > 0) {
           const part = left >= chunk.length ? chunk : chunk.subarray(0, left);
           left -= part.length;
+          sent.bytes += part.length;
           if (!res.write(part)) {
             res.once('drain', pump);
             return;
@@ -66,6 +70,7 @@ export async function startUpstream(): Promise<Upstream> {
     url: `http://127.0.0.1:${port}`,
     address: `127.0.0.1:${port}`,
     hits,
+    sent,
     async close() {
       for (const r of hanging) r.destroy();
       server.closeAllConnections();
