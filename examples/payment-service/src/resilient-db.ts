@@ -3,8 +3,8 @@
  * resilience module. Every database call of a request runs as
  *
  * ```
- *   timeout(deadline) ─▶ retry(exponential, full jitter, retryable DB errors) ─▶ breaker ─▶ pg
- *   health probe:       timeout(probe)   ─────────────────────────────────────▶ breaker ─▶ SELECT 1
+ *   timeout(deadline) ─▶ retry(100..500 ms, decorrelated jitter, retryable DB errors) ─▶ breaker(10) ─▶ pg
+ *   health probe:       timeout(probe)   ───────────────────────────────────────────────▶ breaker ─────▶ SELECT 1
  * ```
  *
  * The probe shares the breaker, so an idle service still half-opens and closes it when the
@@ -22,7 +22,7 @@ export interface DbPolicyOptions {
   readonly deadlineMs?: number;
   /** Budget of the health probe. Default 1000 ms. */
   readonly probeMs?: number;
-  /** Total attempts per call (1 = no retry). Default 5. */
+  /** Total attempts per call (1 = no retry). Default 6; the deadline usually ends them first. */
   readonly maxAttempts?: number;
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -110,7 +110,7 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
   }
 
   const breaker = circuitBreaker({
-    failureThreshold: opts.failureThreshold ?? 5,
+    failureThreshold: opts.failureThreshold ?? 10,
     resetTimeoutMs: opts.resetTimeoutMs ?? 2000,
     halfOpenMaxCalls: 2,
     successThreshold: 1,
@@ -123,10 +123,12 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
   }
   const retrying = retry({
     strategy: 'exponential',
-    initialDelayMs: opts.initialDelayMs ?? 50,
+    initialDelayMs: opts.initialDelayMs ?? 100,
     maxDelayMs: opts.maxDelayMs ?? 500,
-    maxAttempts: opts.maxAttempts ?? 5,
-    jitter: 'full',
+    maxAttempts: opts.maxAttempts ?? 6,
+    // Decorrelated jitter waits at least initialDelayMs per retry, so five retries always cover
+    // a blip of half a second; full jitter may spend them all in the first few milliseconds.
+    jitter: 'decorrelated',
     shouldRetry: isRetryableDbError,
     ...(opts.onRetry ? { onRetry: (e: { attempt: number; error: unknown }) => opts.onRetry?.(e.attempt, e.error) } : {}),
   });

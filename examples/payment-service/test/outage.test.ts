@@ -34,6 +34,11 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
     await forwarder?.close();
   });
 
+  // A failed test must not leave the database cut for the next one.
+  afterEach(async () => {
+    await forwarder.restore();
+  });
+
   it('answers 503 with a JSON error and Retry-After, within the deadline, while the database refuses connections', async () => {
     const before = await call('POST', `${svc.url}/payment`, { order_id: 'before-outage', amount: 10 });
     expect(before.status).toBe(201);
@@ -91,6 +96,16 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
     }
     await waitUntil(async () => (await call('GET', `${svc.url}/health`)).body['status'] === 'healthy', 5000);
     expect((await call('POST', `${svc.url}/payment`, { order_id: 'after-blackhole', amount: 2 })).status).toBe(201);
+  });
+
+  it('rides out a database blip shorter than its deadline by retrying (201, not 503)', async () => {
+    await forwarder.refuse();
+    const pending = call('POST', `${svc.url}/payment`, { order_id: 'blip-1', amount: 4.2 });
+    await new Promise((r) => setTimeout(r, 300));
+    await forwarder.restore();
+    const res = await pending;
+    expect(res.status).toBe(201);
+    expect(res.ms).toBeLessThan(ANSWER_WITHIN_MS);
   });
 
   it('keeps serving when idle pooled connections are cut (pool errors do not crash the process)', async () => {
