@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
@@ -61,6 +61,16 @@ function iso(ms: number = Date.now()): string {
 
 function defaultRunId(): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The state letter of /proc/<pid>/stat ('T' = stopped), or null when unknown. */
+function procState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) || null;
+  } catch {
+    return null;
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
@@ -279,6 +289,14 @@ class ManagedProcess {
     for (const w of waiters) w();
   }
 
+  /** Starts a process that is not running (backoff, stopped, fatal) now, forgetting its crash loop. */
+  revive(): void {
+    this.policy.reset();
+    const record: ManifestRestart = { cause: 'manual', exited_at: iso(), pid_before: null, pid_after: null, restart_ms: null, recovery_ms: null };
+    this.record.restarts.push(record);
+    this.spawnNow({ exitSeenAt: performance.now(), record });
+  }
+
   /** Resolves at the next exit of the current child (at once when none runs). */
   waitExit(): Promise<void> {
     if (this.child === null) return Promise.resolve();
@@ -317,7 +335,8 @@ class ManagedProcess {
     }
   }
 
-  pause(durationMs: number): void {
+  /** SIGSTOPs the group for `durationMs`; returns the pid paused. */
+  pause(durationMs: number): number {
     if (this.pid === null) throw new ProcessStateError(this.name, 'pause', this.state.kind);
     signalGroup(this.pid, 'SIGSTOP');
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
@@ -325,6 +344,7 @@ class ManagedProcess {
     this.record.paused = true;
     this.pauseTimer = setTimeout(() => this.resume(), durationMs);
     this.sup.logEvent(this, { type: 'paused', time: iso(), pid: this.pid, reason: `for ${durationMs} ms` });
+    return this.pid;
   }
 
   resume(): void {
@@ -607,7 +627,13 @@ class SupervisorImpl implements Supervisor {
     if (!Number.isFinite(durationMs) || durationMs < 0) {
       throw new ValidationError('pause', [{ path: 'duration_ms', message: 'must be a number >= 0' }], 'FL_ERR_PLAN_INVALID');
     }
-    p.pause(durationMs);
+    const pid = p.pause(durationMs);
+    // Signals land asynchronously: answer once the leader is really stopped, so that a caller
+    // probing right after sees a paused service (Linux /proc; elsewhere, return at once).
+    const deadline = Date.now() + 250;
+    while (p.paused && p.pid === pid && Date.now() < deadline && procState(pid) !== 'T' && procState(pid) !== null) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
   }
 
   async resume(name: string): Promise<void> {
@@ -621,10 +647,7 @@ class SupervisorImpl implements Supervisor {
       await p.terminate('restart');
       return; // the exit handler spawned the new process
     }
-    // Not running (backoff, stopped, fatal): start it now.
-    const record: ManifestRestart = { cause: 'manual', exited_at: iso(), pid_before: null, pid_after: null, restart_ms: null, recovery_ms: null };
-    p.record.restarts.push(record);
-    p.spawnNow({ exitSeenAt: performance.now(), record });
+    p.revive();
   }
 
   waitHealthy(name: string, timeoutMs: number): Promise<void> {

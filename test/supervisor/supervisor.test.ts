@@ -153,8 +153,20 @@ describe('supervisor', () => {
     expect(gaps[3]).toBeGreaterThan(gaps[0]!);
 
     await expect(sup.kill('web')).rejects.toMatchObject({ code: 'FL_ERR_PROCESS_STATE' });
+    // restart() revives it with a fresh crash loop: max_restarts more tries before fatal again
+    const fatalAgain = nextEvent(sup, 'fatal', 20_000);
     await sup.restart('web');
     expect(sup.get('web')!.state.kind).not.toBe('fatal');
+    await fatalAgain;
+    expect(sup.get('web')!.pidHistory).toHaveLength(10);
+  });
+
+  it('treats a command that cannot be spawned as a failed start and goes fatal', async () => {
+    const { sup } = await setup({ command: '/nonexistent/faultline-test-binary', health: undefined, restart: { max_restarts: 2, backoff: { initial_ms: 10 } } });
+    await until(() => sup.get('web')!.state.kind === 'fatal', 5000);
+    expect(sup.get('web')!.pid).toBeNull();
+    expect(sup.get('web')!.pidHistory).toEqual([]);
+    expect(sup.health()).toBe('unhealthy');
   });
 
   it('pause stops the server answering and SIGCONT brings it back with the same pid', async () => {
