@@ -258,10 +258,25 @@ const ruleObject = z.strictObject({
   name: name.optional(),
 });
 
-const ruleEntry = z.union([z.string(), ruleObject], { error: "must be a rule string or an object with 'rule'" }).transform((entry, ctx): AlertRule => {
-  const text = typeof entry === 'string' ? entry : entry.rule;
+// Dispatches on the entry's shape instead of a union, so that issues keep their own path.
+const ruleEntry = z.unknown().transform((entry, ctx): AlertRule => {
+  let text: string;
+  let extra: { name?: string; webhookUrl?: string } = {};
+  if (typeof entry === 'string') text = entry;
+  else if (entry !== null && typeof entry === 'object' && !Array.isArray(entry)) {
+    const result = ruleObject.safeParse(entry);
+    if (!result.success) {
+      for (const issue of result.error.issues) ctx.issues.push({ ...issue, input: entry } as (typeof ctx.issues)[number]);
+      return z.NEVER;
+    }
+    text = result.data.rule;
+    extra = defined({ name: result.data.name, webhookUrl: result.data.webhook });
+  } else {
+    ctx.addIssue({ code: 'custom', message: "must be a rule string or an object with 'rule'", input: entry });
+    return z.NEVER;
+  }
   try {
-    return parseAlertRule(text, typeof entry === 'string' ? {} : defined({ name: entry.name, webhookUrl: entry.webhook }));
+    return parseAlertRule(text, extra);
   } catch (error) {
     if (!(error instanceof AlertRuleError)) throw error;
     ctx.addIssue({ code: 'custom', message: error.message, path: typeof entry === 'string' ? [] : ['rule'], input: entry });
@@ -269,20 +284,24 @@ const ruleEntry = z.union([z.string(), ruleObject], { error: "must be a rule str
   }
 });
 
+const alertsList = z.array(ruleEntry, { error: 'must be a list of rules' });
+const alertsObject = z.strictObject({ webhook: httpUrl.optional(), interval_ms: intervalMs.optional(), rules: alertsList });
+
 /**
  * Schema of the `alerts:` YAML section: a list of rules (each a string such as
  * `error_rate > 0.1 for 30s`, or `{ rule, webhook?, name? }`), or `{ webhook?, interval_ms?, rules }`.
- * Parses to `{ rules, webhookUrl?, intervalMs? }`.
+ * Parses to `{ rules, webhookUrl?, intervalMs? }`; a bad rule is reported at its own path
+ * (`[1]`, `[0].rule`), which a plain union of the two forms would hide.
  */
-export const alertsConfigSchema = z
-  .union(
-    [
-      z.array(ruleEntry, { error: 'must be a list of rules' }),
-      z.strictObject({ webhook: httpUrl.optional(), interval_ms: intervalMs.optional(), rules: z.array(ruleEntry, { error: 'must be a list of rules' }) }),
-    ],
-    { error: "must be a list of rules or an object with 'rules'" },
-  )
-  .transform((v): AlertsConfig => (Array.isArray(v) ? { rules: v } : defined({ rules: v.rules, webhookUrl: v.webhook, intervalMs: v.interval_ms })));
+export const alertsConfigSchema = z.unknown().transform((input, ctx): AlertsConfig => {
+  const result = Array.isArray(input) ? alertsList.safeParse(input) : alertsObject.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) ctx.issues.push({ ...issue, input } as (typeof ctx.issues)[number]);
+    return z.NEVER;
+  }
+  const v = result.data;
+  return Array.isArray(v) ? { rules: v } : defined({ rules: v.rules, webhookUrl: v.webhook, intervalMs: v.interval_ms });
+});
 
 /** The parsed `alerts:` section. */
 export interface AlertsConfig {
