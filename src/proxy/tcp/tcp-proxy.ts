@@ -65,6 +65,7 @@ class TcpProxyImpl implements TcpProxy {
   #order = 0;
   #server: net.Server | undefined;
   #enabled = false;
+  #starting: Promise<void> | undefined;
 
   constructor(options: ProxyOptions) {
     this.name = options.name;
@@ -83,8 +84,13 @@ class TcpProxyImpl implements TcpProxy {
     return this.#enabled;
   }
 
-  async start(): Promise<void> {
-    if (this.#server !== undefined) return;
+  start(): Promise<void> {
+    if (this.#server !== undefined) return Promise.resolve();
+    this.#starting ??= this.#listen().finally(() => (this.#starting = undefined));
+    return this.#starting;
+  }
+
+  async #listen(): Promise<void> {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket));
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(new ProxyListenError(this.listen, err));
@@ -116,6 +122,7 @@ class TcpProxyImpl implements TcpProxy {
   }
 
   async #stopListening(): Promise<void> {
+    await this.#starting?.catch(() => {});
     const server = this.#server;
     this.#server = undefined;
     this.#enabled = false;
