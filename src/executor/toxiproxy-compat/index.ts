@@ -1,0 +1,291 @@
+/**
+ * The Toxiproxy-compatible HTTP API, on the executor's port: the paths, JSON shapes, status codes
+ * and defaults of Toxiproxy 2.x, so its clients in every language drive faultline unchanged.
+ *
+ *   toxiproxy client ──▶ /proxies, /populate, /reset, /version ──▶ ProxyManager ──▶ TCP proxies
+ *
+ * Differences from the v1 API, kept on purpose for parity: errors are `{ error, status }`;
+ * creating a proxy or populating answers 201, creating a toxic 200, deletes and reset 204;
+ * listing proxies gives an object keyed by name, listing toxics an array. Unknown attribute names
+ * are ignored (as Toxiproxy's JSON decoding does); known ones are validated with the plan
+ * registry's schemas.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import { ValidationError, FaultlineError, camelizeKeys, defaultRegistry, snakifyKeys } from '../../plan/index.js';
+import type { Proxy, TcpProxy, ToxicSpec, ToxicType } from '../../proxy/index.js';
+import { toHttpError } from '../http-errors.js';
+import type { ProxyManager } from '../proxies.js';
+import { createRequire } from 'node:module';
+
+const { version: VERSION } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+/** A Toxiproxy API error: `{ "error": message, "status": code }`. */
+class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+const toxicTypes: readonly ToxicType[] = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data'];
+
+const errProxyNotFound = () => new ApiError('proxy not found', 404);
+const errToxicNotFound = () => new ApiError('toxic not found', 404);
+
+interface ToxicJson {
+  name: string;
+  type: string;
+  stream: 'upstream' | 'downstream';
+  toxicity: number;
+  attributes: Record<string, unknown>;
+}
+
+function toxicJson(t: ToxicSpec): ToxicJson {
+  return { name: t.name, type: t.type, stream: t.stream, toxicity: t.toxicity, attributes: snakifyKeys(t.config) as Record<string, unknown> };
+}
+
+function proxyJson(p: Proxy, enabled: boolean): Record<string, unknown> {
+  return {
+    name: p.name,
+    listen: p.listen,
+    upstream: p.upstream,
+    enabled,
+    toxics: p.protocol === 'tcp' ? p.listToxics().map(toxicJson) : [],
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function badBody(detail: string): ApiError {
+  return new ApiError(`bad request body: ${detail}`, 400);
+}
+
+function optString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw badBody(`${key} must be a string`);
+  return v;
+}
+
+function optBool(body: Record<string, unknown>, key: string): boolean | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw badBody(`${key} must be a boolean`);
+  return v;
+}
+
+function toxicity(body: Record<string, unknown>, fallback: number): number {
+  const v = body.toxicity;
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) throw badBody('toxicity must be a number between 0 and 1');
+  return v;
+}
+
+/**
+ * Validates toxic attributes (wire names) against the registry schema of `type`, keeping only
+ * the names the type knows. Returns the code-form config (without `stream`).
+ */
+function toxicConfig(type: ToxicType, attributes: Record<string, unknown>): ToxicSpec['config'] {
+  const schema = defaultRegistry.get(type).schema;
+  const known = new Set(Object.keys(snakifyKeys(camelizeKeys(schema.parse({}) as Record<string, unknown>))));
+  const kept: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(attributes)) if (known.has(k) && k !== 'stream') kept[k] = v;
+  const parsed = schema.safeParse(kept);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw badBody(`attributes.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`);
+  }
+  const { stream: _stream, ...config } = camelizeKeys(parsed.data as Record<string, unknown>);
+  return config as ToxicSpec['config'];
+}
+
+function requireTcp(proxies: ProxyManager, name: string): TcpProxy {
+  const p = proxies.get(name);
+  if (!p) throw errProxyNotFound();
+  if (p.protocol !== 'tcp') throw new ApiError('toxics apply to TCP proxies only; use /v1/faults for HTTP faults', 400);
+  return p;
+}
+
+function proxyInput(raw: unknown, where = ''): { name: string; listen: string; upstream: string; enabled: boolean } {
+  if (!isObject(raw)) throw badBody(`expected a JSON object${where}`);
+  const name = optString(raw, 'name');
+  const upstream = optString(raw, 'upstream');
+  if (!name) throw new ApiError(`missing required field: name${where}`, 400);
+  if (!upstream) throw new ApiError(`missing required field: upstream${where}`, 400);
+  return { name, listen: optString(raw, 'listen') || '127.0.0.1:0', upstream, enabled: optBool(raw, 'enabled') ?? true };
+}
+
+/** Maps what the executor throws to Toxiproxy's error shape, with the executor's one status table. */
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ValidationError) return badBody(err.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  const mapped = toHttpError(err);
+  if (mapped.status === 409 && err instanceof FaultlineError && err.code === 'FL_ERR_EXECUTOR_PROXY_EXISTS') {
+    return new ApiError('proxy already exists', 409);
+  }
+  if (mapped.status === 400 && !(err instanceof FaultlineError)) return badBody(mapped.body.error);
+  return new ApiError(mapped.bug ? (err instanceof Error ? err.message : String(err)) : mapped.body.error, mapped.status);
+}
+
+/**
+ * Registers Toxiproxy's routes (`/proxies…`, `/populate`, `/reset`, `/version`) on `app`.
+ * @example
+ * await registerToxiproxyApi(app, { proxies });
+ */
+export async function registerToxiproxyApi(app: FastifyInstance, deps: { proxies: ProxyManager; logger?: Logger }): Promise<void> {
+  const { proxies } = deps;
+  const show = (p: Proxy) => proxyJson(p, proxies.isEnabled(p.name));
+
+  await app.register(async (api) => {
+    // Toxiproxy clients POST /reset with no body and sometimes an empty JSON one: accept both.
+    api.removeContentTypeParser('application/json');
+    api.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (err) {
+        done(badBody((err as Error).message), undefined);
+      }
+    });
+    api.setErrorHandler((err, _req, reply) => {
+      const e = toApiError(err);
+      if (e.status >= 500) deps.logger?.error({ err }, 'toxiproxy api: unexpected error');
+      void reply.code(e.status).type('application/json').send({ error: e.message, status: e.status });
+    });
+
+    const noContent = (reply: FastifyReply) => reply.code(204).send();
+
+    api.get('/version', async (_req, reply) => reply.type('application/json; charset=utf-8').send(`{"version": "${VERSION}"}\n`));
+
+    api.get('/proxies', async () => Object.fromEntries(proxies.list().map((p) => [p.name, show(p)])));
+
+    api.post('/proxies', async (req, reply) => {
+      const input = proxyInput(req.body);
+      const p = await proxies.create({ ...input, protocol: 'tcp' });
+      return reply.code(201).send(show(p));
+    });
+
+    api.post('/populate', async (req, reply) => {
+      const body = req.body;
+      if (!Array.isArray(body)) throw badBody('expected a JSON array of proxies');
+      // Validate every entry before creating any (Toxiproxy does the same).
+      const inputs = body.map((raw, i) => proxyInput(raw, ` at proxy ${i + 1}`));
+      const out: Proxy[] = [];
+      for (const input of inputs) {
+        const existing = proxies.get(input.name);
+        if (existing && existing.upstream === input.upstream && (input.listen === existing.listen || input.listen.endsWith(':0'))) {
+          out.push(existing);
+          continue;
+        }
+        if (existing) await proxies.remove(input.name);
+        out.push(await proxies.create({ ...input, protocol: 'tcp' }));
+      }
+      return reply.code(201).send({ proxies: out.map(show) });
+    });
+
+    api.get<{ Params: { proxy: string } }>('/proxies/:proxy', async (req) => {
+      const p = proxies.get(req.params.proxy);
+      if (!p) throw errProxyNotFound();
+      return show(p);
+    });
+
+    const updateProxy = async (req: { params: { proxy: string }; body: unknown }) => {
+      if (!proxies.get(req.params.proxy)) throw errProxyNotFound();
+      const body = req.body === undefined ? {} : req.body;
+      if (!isObject(body)) throw badBody('expected a JSON object');
+      const patch: { listen?: string; upstream?: string; enabled?: boolean } = {};
+      const listen = optString(body, 'listen');
+      const upstream = optString(body, 'upstream');
+      const enabled = optBool(body, 'enabled');
+      if (listen) patch.listen = listen;
+      if (upstream) patch.upstream = upstream;
+      if (enabled !== undefined) patch.enabled = enabled;
+      return show(await proxies.update(req.params.proxy, patch));
+    };
+    api.post<{ Params: { proxy: string } }>('/proxies/:proxy', updateProxy);
+    api.patch<{ Params: { proxy: string } }>('/proxies/:proxy', updateProxy);
+
+    api.delete<{ Params: { proxy: string } }>('/proxies/:proxy', async (req, reply) => {
+      if (!proxies.get(req.params.proxy)) throw errProxyNotFound();
+      await proxies.remove(req.params.proxy);
+      return noContent(reply);
+    });
+
+    api.get<{ Params: { proxy: string } }>('/proxies/:proxy/toxics', async (req) => {
+      const p = proxies.get(req.params.proxy);
+      if (!p) throw errProxyNotFound();
+      return p.protocol === 'tcp' ? p.listToxics().map(toxicJson) : [];
+    });
+
+    api.post<{ Params: { proxy: string } }>('/proxies/:proxy/toxics', async (req) => {
+      const p = requireTcp(proxies, req.params.proxy);
+      const body = req.body;
+      if (!isObject(body)) throw badBody('expected a JSON object');
+      const type = optString(body, 'type');
+      if (!type || !(toxicTypes as readonly string[]).includes(type)) throw new ApiError('invalid toxic type', 400);
+      const stream = optString(body, 'stream') ?? 'downstream';
+      if (stream !== 'upstream' && stream !== 'downstream') throw new ApiError('stream was invalid, can be either upstream or downstream', 400);
+      const attributes = body.attributes ?? {};
+      if (!isObject(attributes)) throw badBody('attributes must be an object');
+      const name = optString(body, 'name') || `${type}_${stream}`;
+      if (p.listToxics().some((t) => t.name === name)) throw new ApiError('toxic already exists', 409);
+      const spec: ToxicSpec = {
+        name,
+        type: type as ToxicType,
+        stream,
+        toxicity: toxicity(body, 1),
+        config: toxicConfig(type as ToxicType, attributes),
+      };
+      p.addToxic(spec);
+      return toxicJson(p.listToxics().find((t) => t.name === name) ?? spec);
+    });
+
+    const findToxic = (p: TcpProxy, name: string) => {
+      const t = p.listToxics().find((x) => x.name === name);
+      if (!t) throw errToxicNotFound();
+      return t;
+    };
+
+    api.get<{ Params: { proxy: string; toxic: string } }>('/proxies/:proxy/toxics/:toxic', async (req) => {
+      const p = proxies.get(req.params.proxy);
+      if (!p) throw errProxyNotFound();
+      if (p.protocol !== 'tcp') throw errToxicNotFound();
+      return toxicJson(findToxic(p, req.params.toxic));
+    });
+
+    const updateToxic = async (req: { params: { proxy: string; toxic: string }; body: unknown }) => {
+      const p = requireTcp(proxies, req.params.proxy);
+      const current = findToxic(p, req.params.toxic);
+      const body = req.body === undefined ? {} : req.body;
+      if (!isObject(body)) throw badBody('expected a JSON object');
+      const attributes = body.attributes ?? {};
+      if (!isObject(attributes)) throw badBody('attributes must be an object');
+      // Toxiproxy decodes the new attributes over the current ones: what is not sent is kept.
+      const merged = { ...(snakifyKeys(current.config) as Record<string, unknown>), ...attributes };
+      p.updateToxic(current.name, { toxicity: toxicity(body, current.toxicity), config: toxicConfig(current.type, merged) });
+      return toxicJson(findToxic(p, current.name));
+    };
+    api.post<{ Params: { proxy: string; toxic: string } }>('/proxies/:proxy/toxics/:toxic', updateToxic);
+    api.patch<{ Params: { proxy: string; toxic: string } }>('/proxies/:proxy/toxics/:toxic', updateToxic);
+
+    api.delete<{ Params: { proxy: string; toxic: string } }>('/proxies/:proxy/toxics/:toxic', async (req, reply) => {
+      const p = requireTcp(proxies, req.params.proxy);
+      if (!p.removeToxic(req.params.toxic)) throw errToxicNotFound();
+      return noContent(reply);
+    });
+
+    api.post('/reset', async (_req, reply) => {
+      for (const p of proxies.list()) {
+        if (!proxies.isEnabled(p.name)) await proxies.setEnabled(p.name, true);
+        if (p.protocol === 'tcp') p.removeAllToxics();
+      }
+      return noContent(reply);
+    });
+  });
+}
