@@ -13,7 +13,7 @@ import { processesSection, telemetrySection, alertsSection } from './modules.js'
 export const listenSchema = z
   .string({ error: 'must be a string host:port' })
   .max(300, { error: 'must be at most 300 characters' })
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, { error: "must be 'host:port', e.g. 127.0.0.1:8474" })
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, { error: "must be 'host:port', e.g. 127.0.0.1:8474", abort: true })
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65_535, { error: 'port must be <= 65535' });
 
 /** An upstream: `host:port` or an `http://` URL. */
