@@ -56,6 +56,7 @@ const PG_CONNECTION_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Query read timeout',
   'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
   'Connection terminated due to connection timeout',
   'the database system is starting up',
   'the database system is shutting down',
