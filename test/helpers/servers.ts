@@ -13,8 +13,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const PUSHGATEWAY_BIN = findBinary(['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway', '/usr/bin/pushgateway']);
-export const INFLUXD_BIN = findBinary(['/usr/bin/influxd', '/usr/local/bin/influxd']);
+/** The Pushgateway binary (`FAULTLINE_PUSHGATEWAY_BIN` overrides the search), or null. */
+export const PUSHGATEWAY_BIN = findBinary(candidates('FAULTLINE_PUSHGATEWAY_BIN', ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway', '/usr/bin/pushgateway']));
+/** The InfluxDB 1.x binary (`FAULTLINE_INFLUXD_BIN` overrides the search), or null. */
+export const INFLUXD_BIN = findBinary(candidates('FAULTLINE_INFLUXD_BIN', ['/usr/bin/influxd', '/usr/local/bin/influxd']));
+
+function candidates(variable: string, defaults: readonly string[]): readonly string[] {
+  const override = process.env[variable];
+  return override ? [override] : defaults;
+}
 
 /** The first candidate that is an executable file, or null. */
 export function findBinary(candidates: readonly string[]): string | null {
