@@ -283,7 +283,8 @@ export class HttpExecutorClient implements ExecutorClient {
         headers,
         body: body === undefined ? null : JSON.stringify(body),
         dispatcher: this.#dispatcher,
-        signal: signal ?? null,
+        // undici's own timers are coarse (hundreds of ms); a timer signal keeps the read timeout exact.
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.#readTimeoutMs)]) : AbortSignal.timeout(this.#readTimeoutMs),
         headersTimeout: this.#readTimeoutMs,
         bodyTimeout: this.#readTimeoutMs,
       });
