@@ -9,6 +9,7 @@ import { registerSchema } from './schema.js';
 import { registerServe } from './serve.js';
 import { registerSupervise } from './supervise.js';
 import { registerKill } from './kill.js';
+import { registerProxy } from './proxy.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -34,5 +35,6 @@ export function buildProgram(): Command {
   registerServe(program);
   registerSupervise(program);
   registerKill(program);
+  registerProxy(program);
   return program;
 }
