@@ -62,11 +62,11 @@ export interface RouteDef {
 }
 
 /**
- * Validates a body (an absent body counts as `{}` where the schema allows it).
+ * Validates a body (an absent body counts as `{}`; a JSON `null` does not).
  * @throws InvalidRequestError (400) naming each bad field.
  */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
-  const input = body === undefined || body === null ? {} : body;
+  const input = body === undefined ? {} : body;
   const r = schema.safeParse(input);
   if (!r.success) throw new InvalidRequestError(what, fieldIssues(r.error, input));
   return r.data;
@@ -183,7 +183,7 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
       {
         method: 'POST',
         url: '/v1/halt',
-        summary: 'Revert every fault and delete every policy now',
+        summary: 'Revert every fault and delete every policy now (the body, if any, is ignored: a halt always works)',
         tag: 'faults',
         body: emptyBodySchema,
         responses: { 200: { description: 'halted', schema: haltResultSchema } },
