@@ -47,6 +47,8 @@ export interface SupervisorOptions {
 }
 
 const MAX_EVENTS = 1000;
+/** How long after a spawn health checks run at recovery_interval_ms, at most. */
+const FAST_CHECK_WINDOW_MS = 30_000;
 const noopLogger: SupervisorLogger = { info() {}, warn() {}, error() {} };
 
 /** One pending restart: from exit seen until the health check passes again. */
@@ -418,6 +420,7 @@ class ManagedProcess {
       return;
     }
     const generation = ++this.checkGeneration;
+    let passedSinceSpawn = false;
     const tick = async () => {
       this.checkTimer = null;
       const abort = new AbortController();
@@ -426,6 +429,7 @@ class ManagedProcess {
       if (generation !== this.checkGeneration) return;
       this.checkAbort = null;
       if (result.ok) {
+        passedSinceSpawn = true;
         this.successes += 1;
         this.failures = 0;
         if (this.successes >= health.healthyAfter) this.markHealthy();
@@ -434,7 +438,9 @@ class ManagedProcess {
         this.successes = 0;
         if (this.healthState === 'healthy' && this.failures >= health.unhealthyAfter) this.setHealth('degraded', result.reason);
       }
-      const fast = this.healthState !== 'healthy';
+      // Fast only while a fresh spawn has not passed yet (bounded): a service that is degraded
+      // later (paused, overloaded) is not hammered at the recovery rate.
+      const fast = !passedSinceSpawn && performance.now() - this.spawnedAt < FAST_CHECK_WINDOW_MS;
       this.checkTimer = setTimeout(tick, fast ? health.recoveryIntervalMs : health.intervalMs);
     };
     this.checkTimer = setTimeout(tick, health.recoveryIntervalMs);

@@ -140,7 +140,8 @@ describe('supervisor', () => {
     expect(exited.every((e) => e.type === 'exited' && e.code === 3)).toBe(true);
     // backoff = exit seen -> next spawn: 0 (first restart is immediate), then 100, 200, 400 ms
     const delays = [0, 1, 2, 3].map((i) => started[i + 1]! - exited[i]!.time);
-    expect(delays[0]).toBeLessThan(80);
+    expect(delays[0]).toBeLessThan(250); // spawn() alone can take 100+ ms on a loaded machine
+    expect(delays[0]).toBeLessThan(delays[2]!);
     expect(delays[1]).toBeGreaterThanOrEqual(90);
     expect(delays[1]).toBeLessThan(700);
     expect(delays[2]).toBeGreaterThanOrEqual(190);
@@ -150,7 +151,7 @@ describe('supervisor', () => {
     expect(delays[3]! - delays[1]!).toBeGreaterThan(150);
     // and the gaps between spawns grow with them
     const gaps = [0, 1, 2, 3].map((i) => started[i + 1]! - started[i]!);
-    expect(gaps[3]).toBeGreaterThan(gaps[0]!);
+    expect(gaps[2]! + gaps[3]!).toBeGreaterThan(gaps[0]! + gaps[1]!);
 
     await expect(sup.kill('web')).rejects.toMatchObject({ code: 'FL_ERR_PROCESS_STATE' });
     // restart() revives it with a fresh crash loop: max_restarts more tries before fatal again
