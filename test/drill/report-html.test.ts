@@ -71,26 +71,25 @@ describeBrowser('the HTML report in headless Chromium', () => {
 
     expect(await page.textContent('#verdict')).toContain('PASSED');
     // A blank canvas has (almost) no painted pixels; a drawn chart has series lines and a shaded fault window.
-    const painted = await page.evaluate(() =>
-      [...document.querySelectorAll('canvas')].map((c) => {
-        const ctx = c.getContext('2d');
-        if (!ctx) return 0;
-        const { data } = ctx.getImageData(0, 0, c.width, c.height);
-        let n = 0;
-        for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) n++;
-        return n / (c.width * c.height);
-      }),
-    );
+    // Runs in the page (a string, so that this Node-typed file needs no DOM types).
+    const painted = (await page.evaluate(`[...document.querySelectorAll('canvas')].map((c) => {
+      const ctx = c.getContext('2d');
+      if (!ctx) return 0;
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+      return n / (c.width * c.height);
+    })`)) as number[];
     expect(painted.length).toBe(2);
     for (const share of painted) expect(share).toBeGreaterThan(0.01);
     // The fault window is shaded: the pixel in the middle of it (t = 15 s) is reddish.
-    const shaded = await page.evaluate(() => {
-      const u = (window as unknown as { __faultlineCharts: { valToPos(v: number, s: string, c: boolean): number; bbox: { top: number; height: number }; ctx: CanvasRenderingContext2D }[] }).__faultlineCharts[0];
+    const shaded = (await page.evaluate(`(() => {
+      const u = window.__faultlineCharts[0];
       if (!u) return null;
       const x = Math.round(u.valToPos(15, 'x', true));
       const y = Math.round(u.bbox.top + u.bbox.height * 0.05);
       return [...u.ctx.getImageData(x, y, 1, 1).data];
-    });
+    })()`)) as number[] | null;
     expect(shaded).not.toBeNull();
     const [r, g, b, a] = shaded as number[];
     expect(a).toBeGreaterThan(0);
