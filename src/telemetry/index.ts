@@ -53,3 +53,4 @@ export {
 } from './config.js';
 export { parseAlertRule, parseDuration, alertSignals } from './alerts/rule.js';
 export { createAlertEngine, type AlertEngineOptions } from './alerts/engine.js';
+export { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry.js';

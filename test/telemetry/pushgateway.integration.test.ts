@@ -1,6 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createPushgatewayExporter, createTelemetryRegistry, type TelemetryExporter } from '../../src/telemetry/index.js';
+import { createPushgatewayExporter, createTelemetry, createTelemetryRegistry, type TelemetryExporter } from '../../src/telemetry/index.js';
 import { binaryGate, PUSHGATEWAY_BIN, startPushgateway, type ExternalServer } from '../helpers/servers.js';
 
 const gate = binaryGate('prometheus-pushgateway', PUSHGATEWAY_BIN, 'prometheus-pushgateway');
@@ -92,6 +92,24 @@ describe.skipIf(gate.skip)('Pushgateway exporter against a real Pushgateway', ()
     } finally {
       clearInterval(heartbeat);
       await exporter.stop();
+    }
+  });
+
+  it('createTelemetry wires an exporter from TIMESERIES_* and the alert engine on one registry', async () => {
+    const telemetry = createTelemetry({
+      env: { TIMESERIES_TYPE: 'prometheus', TIMESERIES_URL: gateway.url },
+      alerts: { interval_ms: 100, rules: ['breaker_open'] },
+      sample: () => ({ breakerOpen: true }),
+    });
+    telemetry.start();
+    try {
+      await vi.waitFor(() => expect(telemetry.alerts?.list()).toHaveLength(1), { timeout: 5000, interval: 20 });
+      expect((await telemetry.exporters[0]?.exportNow())?.ok).toBe(true);
+      expect(telemetry.exporterStatus()).toMatchObject([{ name: 'pushgateway', url: gateway.url, intervalMs: 10_000, errorCount: 0 }]);
+      expect(await pushedValue(gateway, 'faultline_alerts_fired_total', 'faultline')).toBe(1);
+      expect((await telemetry.metrics()).body).toContain('faultline_alerts_firing{rule="breaker_open",app="faultline"} 1');
+    } finally {
+      await telemetry.stop();
     }
   });
 });

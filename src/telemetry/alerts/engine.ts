@@ -14,11 +14,12 @@ import type { Registry } from 'prom-client';
 import { getOrCreateCounter, getOrCreateGauge } from '../registry.js';
 import type { TelemetryLogger } from '../exporters/periodic.js';
 import type { Alert, AlertEngine, AlertRule, AlertSignals, Disposable } from '../types.js';
-import { compare } from './rule.js';
+import { compare, parseAlertRule } from './rule.js';
 
 /** Options of {@link createAlertEngine}. */
 export interface AlertEngineOptions {
-  readonly rules: readonly AlertRule[];
+  /** Parsed rules (`parseAlertsConfig(yaml.alerts).rules`) or rule strings (parsed here). */
+  readonly rules: readonly (AlertRule | string)[];
   /** Returns the current signals; called once per tick. A throw skips the tick (logged). */
   readonly sample: () => AlertSignals;
   /** Evaluation interval for `start()` (default 1000 ms). */
@@ -73,6 +74,7 @@ const silent = { debug: () => undefined, info: () => undefined, warn: () => unde
 /**
  * Creates an alert engine over `rules`. Call `start()` to evaluate on a timer, or `tick(now)` to
  * step it (fake clock).
+ * @throws AlertRuleError when a rule given as a string does not parse.
  * @example
  * const engine = createAlertEngine({ rules: parseAlertsConfig(yaml.alerts).rules, sample: () => ({ errorRate: recorder.errorRate() }), registry, logger });
  * engine.start();
@@ -83,7 +85,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   const logger = options.logger ?? silent;
   const historyLimit = options.historyLimit ?? 200;
   const webhookTimeoutMs = options.webhookTimeoutMs ?? 5000;
-  const states: RuleState[] = options.rules.map((rule) => ({ rule, pendingSince: null, active: null, samples: [] }));
+  const states: RuleState[] = options.rules.map((r) => ({ rule: typeof r === 'string' ? parseAlertRule(r) : r, pendingSince: null, active: null, samples: [] }));
   const listeners = new Set<(alert: Alert) => void>();
   const resolvedHistory: Alert[] = [];
   const deliveries = new Set<Promise<void>>();
