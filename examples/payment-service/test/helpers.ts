@@ -4,7 +4,8 @@
  *
  * ```
  *   service ──pg──▶ forwarder (127.0.0.1:N) ──▶ PostgreSQL
- *                    pass | refuse (listener closed, sockets reset) | blackhole (accepts, drops bytes)
+ *                    pass (optionally with latency) | refuse (listener closed, sockets reset)
+ *                    | blackhole (accepts, drops bytes)
  * ```
  */
 import { once } from 'node:events';
@@ -13,10 +14,13 @@ import { createPaymentApp, type PaymentAppOptions, type PaymentService } from '.
 
 export type ForwarderMode = 'pass' | 'refuse' | 'blackhole';
 
+
 export class TcpForwarder {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private mode: ForwarderMode = 'pass';
+  /** Added to every chunk in both directions while passing (order is kept: equal delays). */
+  private latencyMs = 0;
 
   private constructor(
     private readonly targetPort: number,
@@ -56,12 +60,13 @@ export class TcpForwarder {
         upstream.destroy();
       });
     }
-    client.on('data', (chunk: Buffer) => {
-      if (this.mode === 'pass') upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (this.mode === 'pass') client.write(chunk);
-    });
+    const forward = (to: Socket) => (chunk: Buffer) => {
+      if (this.mode !== 'pass') return;
+      if (this.latencyMs === 0) to.write(chunk);
+      else setTimeout(() => to.destroyed || to.write(chunk), this.latencyMs);
+    };
+    client.on('data', forward(upstream));
+    upstream.on('data', forward(client));
   }
 
   /** The database goes away: new connections are refused, open ones are reset. */
@@ -76,6 +81,11 @@ export class TcpForwarder {
   /** The database stops answering: connections are accepted (and kept) but no byte passes. */
   blackhole(): void {
     this.mode = 'blackhole';
+  }
+
+  /** The database answers, slowly: every chunk waits `ms` each way (0 = off). */
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
   }
 
   /** The database returns on the same port. */

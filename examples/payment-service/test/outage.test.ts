@@ -34,8 +34,9 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
     await forwarder?.close();
   });
 
-  // A failed test must not leave the database cut for the next one.
+  // A failed test must not leave the database cut (or slow) for the next one.
   afterEach(async () => {
+    forwarder.setLatency(0);
     await forwarder.restore();
   });
 
@@ -96,6 +97,16 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
     }
     await waitUntil(async () => (await call('GET', `${svc.url}/health`)).body['status'] === 'healthy', 5000);
     expect((await call('POST', `${svc.url}/payment`, { order_id: 'after-blackhole', amount: 2 })).status).toBe(201);
+  });
+
+  it('reports degraded (still 200) while the database answers slowly, and healthy again when it is fast', async () => {
+    await waitUntil(async () => (await call('GET', `${svc.url}/health`)).body['status'] === 'healthy', 5000);
+    forwarder.setLatency(300); // one round trip of SELECT 1 now takes >= 600 ms (slow threshold: 500 ms)
+    const slow = await call('GET', `${svc.url}/health`);
+    expect(slow.status).toBe(200);
+    expect(slow.body).toMatchObject({ status: 'degraded', database: 'connected' });
+    forwarder.setLatency(0);
+    await waitUntil(async () => (await call('GET', `${svc.url}/health`)).body['status'] === 'healthy', 5000);
   });
 
   it('rides out a database blip shorter than its deadline by retrying (201, not 503)', async () => {
