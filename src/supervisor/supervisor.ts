@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 import { ValidationError } from '../plan/index.js';
-import { configHash, parseProcessesConfig, type ProcessConfig } from './config.js';
+import { configHash, parseProcessesConfig, type ProcessConfig, type ProcessConfigWire } from './config.js';
 import { ProcessHealthTimeoutError, ProcessNotFoundError, ProcessStateError, SupervisorStoppedError } from './errors.js';
 import { runHealthCheck } from './health.js';
 import { ManifestWriter, type Manifest, type ManifestEvent, type ManifestProcess, type ManifestRestart } from './manifest.js';
@@ -740,7 +740,7 @@ class SupervisorImpl implements Supervisor {
  * await sup.start();
  * await sup.kill('api'); // SIGKILL; restarted at once, recovery_ms lands in runs/<run_id>/manifest.json
  */
-export function createSupervisor(config: unknown, options: SupervisorOptions = {}): Supervisor {
+export function createSupervisor(config: readonly ProcessConfigWire[], options: SupervisorOptions = {}): Supervisor {
   const processes = parseProcessesConfig(config);
   if (options.runId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(options.runId)) {
     throw new ValidationError('supervisor options', [{ path: 'run_id', message: 'must be letters, digits, . _ - (no slashes)' }], 'FL_ERR_SUPERVISOR_CONFIG_INVALID');

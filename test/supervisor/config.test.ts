@@ -68,7 +68,7 @@ describe('processes config', () => {
   });
 
   it('createSupervisor validates before anything runs', () => {
-    expect(() => createSupervisor([{ name: 'a' }])).toThrow(expect.objectContaining({ code: 'FL_ERR_SUPERVISOR_CONFIG_INVALID' }));
+    expect(() => createSupervisor([{ name: 'a' }] as never)).toThrow(expect.objectContaining({ code: 'FL_ERR_SUPERVISOR_CONFIG_INVALID' }));
     expect(() => createSupervisor([], { runId: '../x' })).toThrow(expect.objectContaining({ code: 'FL_ERR_SUPERVISOR_CONFIG_INVALID' }));
   });
 
