@@ -216,12 +216,16 @@ export function createPaymentApp(opts: PaymentAppOptions): PaymentService {
     let connected = true;
     try {
       await policy.probe(() => ping(pool));
-    } catch {
-      connected = false;
+    } catch (err) {
+      // The breaker rejected the probe (open, or half-open with its trial slots taken): ask the
+      // database directly so that `database` says whether it answers.
+      const rejected = err instanceof DatabaseUnavailableError && err.details['kind'] === 'circuit_open';
+      connected = rejected ? await policy.probeDirect(() => ping(pool)).then(() => true, () => false) : false;
     }
     const elapsed = performance.now() - started;
     const breaker = policy.state();
-    const status = !connected || !migrated || breaker === 'open' ? 'unhealthy' : breaker === 'half_open' || elapsed > slowProbeMs ? 'degraded' : 'healthy';
+    const status =
+      !connected || !migrated || breaker === 'open' ? 'unhealthy' : breaker === 'half_open' || elapsed > slowProbeMs ? 'degraded' : 'healthy';
     return reply.code(status === 'unhealthy' ? 503 : 200).send({
       status,
       database: connected ? 'connected' : 'disconnected',

@@ -51,12 +51,15 @@ const USER = 'postgres';
 const PASSWORD = 'faultline';
 const isRoot = process.getuid?.() === 0;
 
-/** Durability is off on purpose: the data is throw-away and fsync dominates on busy machines. */
+/**
+ * fsync is off on purpose: the data is throw-away and fsync dominates on busy machines. A COMMIT
+ * still waits for its WAL write (synchronous_commit stays on), so a committed payment survives
+ * the death of any client; only an OS crash could lose it.
+ */
 const POSTGRES_FLAGS = [
   '-c', 'listen_addresses=127.0.0.1',
   '-c', 'unix_socket_directories=',
   '-c', 'fsync=off',
-  '-c', 'synchronous_commit=off',
   '-c', 'full_page_writes=off',
   '-c', 'max_connections=200',
   '-c', 'shared_buffers=32MB',

@@ -43,6 +43,8 @@ export interface DbPolicy {
   run<T>(fn: () => Promise<T>): Promise<T>;
   /** Runs a health probe through the breaker (no retry) within the probe budget. */
   probe(fn: () => Promise<void>): Promise<void>;
+  /** Runs a probe within the probe budget without the breaker (to tell whether the database answers while the breaker rejects). */
+  probeDirect(fn: () => Promise<void>): Promise<void>;
   /** The breaker's state (`closed` in broken mode, which has none). */
   state(): BreakerState;
 }
@@ -106,6 +108,13 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
           throw toUnavailable(err, undefined);
         }
       },
+      probeDirect: async (fn) => {
+        try {
+          await probeDeadline.execute(() => fn(), new AbortController().signal);
+        } catch (err) {
+          throw toUnavailable(err, undefined);
+        }
+      },
       state: () => 'closed',
     };
   }
@@ -156,6 +165,13 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
         await probing.execute(() => fn(), new AbortController().signal);
       } catch (err) {
         throw toUnavailable(err, breaker);
+      }
+    },
+    probeDirect: async (fn) => {
+      try {
+        await probeDeadline.execute(() => fn(), new AbortController().signal);
+      } catch (err) {
+        throw toUnavailable(err, undefined);
       }
     },
     state: () => breaker.state,
