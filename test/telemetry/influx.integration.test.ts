@@ -11,6 +11,8 @@ function metricsRegistry(): { registry: ReturnType<typeof createTelemetryRegistr
   const registry = createTelemetryRegistry({ defaultLabels: { app: 'faultline_it' } });
   const requests = new Counter({ name: 'it_requests_total', help: 'Requests.', labelNames: ['route'], registers: [registry] });
   requests.inc({ route: '/pay ment,x=1' }, 7);
+  // A trailing backslash cannot be written in line protocol: one such label must not fail the batch.
+  requests.inc({ route: 'C:\\dir\\' }, 1);
   new Gauge({ name: 'it_process_up', help: 'Up.', labelNames: ['process'], registers: [registry] }).set({ process: 'api' }, 42);
   const latency = new Histogram({ name: 'it_latency_seconds', help: 'Latency.', buckets: [0.1, 1], registers: [registry] });
   latency.observe(0.05);

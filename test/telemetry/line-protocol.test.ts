@@ -10,6 +10,7 @@ describe('line protocol escaping', () => {
     ['equals is literal in a measurement', 'a=b', 'a=b'],
     ['double quote is literal in a measurement', 'say"hi"', 'say"hi"'],
     ['newline spelled out', 'a\nb', 'a\\nb'],
+    ['trailing backslash dropped', 'cpu\\', 'cpu'],
   ])('escapes a measurement: %s', (_what, input, expected) => {
     expect(escapeMeasurement(input)).toBe(expected);
   });
@@ -22,6 +23,8 @@ describe('line protocol escaping', () => {
     ['all three', 'a b,c=d', 'a\\ b\\,c\\=d'],
     ['double quote is literal in a tag', '"x"', '"x"'],
     ['newline spelled out', 'a\r\nb', 'a\\nb'],
+    ['inner backslash kept', 'C:\\dir\\x', 'C:\\dir\\x'],
+    ['trailing backslashes dropped', 'C:\\dir\\\\', 'C:\\dir'],
   ])('escapes a tag key or value: %s', (_what, input, expected) => {
     expect(escapeTag(input)).toBe(expected);
   });
@@ -39,7 +42,7 @@ describe('line protocol escaping', () => {
   it('formats a full line with escaped measurement, sorted tags, typed fields and a timestamp', () => {
     const line = formatLine({
       measurement: 'http requests',
-      tags: { route: '/a,b', host: 'my host', 'k=ey': 'v', empty: '' },
+      tags: { route: '/a,b', host: 'my host', 'k=ey': 'v', empty: '', slash: '\\' },
       fields: { value: 1.5, count: { int: 3 }, note: 'he said "x"', up: true, 'field key': 2 },
       timestamp: 1_700_000_000_000,
     });

@@ -46,15 +46,18 @@ export interface ToLineProtocolOptions {
 
 // Line protocol has no escape for a line break; a raw one would end the line, so it is spelled out.
 const newlines = /\r\n|\r|\n/g;
+// A trailing backslash would escape the separator after it (InfluxDB 1.x has no way to write one:
+// it rejects the whole batch), so it is dropped.
+const trailingBackslashes = /\\+$/;
 
-/** Escapes a measurement name: commas and spaces. */
+/** Escapes a measurement name: commas and spaces (a trailing backslash is dropped). */
 export function escapeMeasurement(name: string): string {
-  return name.replace(newlines, '\\n').replace(/[, ]/g, (c) => `\\${c}`);
+  return name.replace(newlines, '\\n').replace(trailingBackslashes, '').replace(/[, ]/g, (c) => `\\${c}`);
 }
 
-/** Escapes a tag key, tag value or field key: commas, equals signs and spaces. */
+/** Escapes a tag key, tag value or field key: commas, equals signs and spaces (a trailing backslash is dropped). */
 export function escapeTag(text: string): string {
-  return text.replace(newlines, '\\n').replace(/[,= ]/g, (c) => `\\${c}`);
+  return text.replace(newlines, '\\n').replace(trailingBackslashes, '').replace(/[,= ]/g, (c) => `\\${c}`);
 }
 
 /** Quotes a string field value, escaping double quotes and backslashes. */
@@ -85,14 +88,18 @@ export function formatLine(point: LinePoint): string | null {
   const entries = Array.isArray(point.fields) ? (point.fields as readonly (readonly [string, FieldValue])[]) : Object.entries(point.fields);
   for (const [key, value] of entries) {
     const text = formatField(value);
-    if (text !== null && key !== '') fields.push(`${escapeTag(key)}=${text}`);
+    const escapedKey = escapeTag(key);
+    if (text !== null && escapedKey !== '') fields.push(`${escapedKey}=${text}`);
   }
-  if (fields.length === 0 || point.measurement === '') return null;
   let line = escapeMeasurement(point.measurement);
+  if (fields.length === 0 || line === '') return null;
   const tags = Object.entries(point.tags ?? {})
-    .filter(([k, v]) => k !== '' && v !== '')
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [key, value] of tags) line += `,${escapeTag(key)}=${escapeTag(value)}`;
+  for (const [key, value] of tags) {
+    const k = escapeTag(key);
+    const v = escapeTag(value);
+    if (k !== '' && v !== '') line += `,${k}=${v}`;
+  }
   line += ` ${fields.join(',')}`;
   if (point.timestamp !== undefined) line += ` ${Math.trunc(point.timestamp)}`;
   return line;
