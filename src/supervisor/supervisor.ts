@@ -42,6 +42,8 @@ export interface SupervisorOptions {
    * calls `stop()`. Without it, the exit hook and the watchdog still leave no orphan (SIGKILL).
    */
   readonly handleSignals?: boolean;
+  /** Folder of the per-process log files (`<name>.log`) when a process sets no `log_file`; default `<runsDir>/<runId>/logs`. */
+  readonly logDir?: string;
   /** Debounce of manifest writes, ms (default 25). */
   readonly manifestDebounceMs?: number;
 }
@@ -527,7 +529,7 @@ class SupervisorImpl implements Supervisor {
     this.metrics = options.registry ? createSupervisorMetrics(options.registry) : null;
     this.hash = configHash(config);
     for (const p of config) {
-      const logFile = resolve(p.logFile ?? join(this.runDir, 'logs', `${p.name}.log`));
+      const logFile = resolve(p.logFile ?? join(options.logDir ?? join(this.runDir, 'logs'), `${p.name}.log`));
       const managed = new ManagedProcess(p, logFile, this);
       this.processes.set(p.name, managed);
       this.metrics?.up.set({ process: p.name }, 0);
