@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { fieldIssues } from '../plan/index.js';
+import { fieldIssues, type FieldIssue } from '../plan/index.js';
 import { ConfigInvalidError, ConfigReadError } from './errors.js';
 import { processesSection, telemetrySection, alertsSection } from './modules.js';
 
@@ -51,14 +51,22 @@ export const executorConfigSchema = z
     processes: processesSection,
     telemetry: telemetrySection,
     alerts: alertsSection,
-  })
-  .superRefine((cfg, ctx) => {
-    const seen = new Set<string>();
-    cfg.proxies.forEach((p, i) => {
-      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['proxies', i, 'name'], message: `duplicate proxy name '${p.name}'` });
-      seen.add(p.name);
-    });
   });
+
+/** Duplicate proxy names, read from the raw input so they are named even when other fields are bad. */
+function duplicateProxyIssues(input: unknown): FieldIssue[] {
+  const proxies = input !== null && typeof input === 'object' ? (input as { proxies?: unknown }).proxies : undefined;
+  if (!Array.isArray(proxies)) return [];
+  const seen = new Set<unknown>();
+  const out: FieldIssue[] = [];
+  proxies.forEach((p: unknown, i) => {
+    const name = p !== null && typeof p === 'object' ? (p as { name?: unknown }).name : undefined;
+    if (typeof name !== 'string') return;
+    if (seen.has(name)) out.push({ path: `proxies[${i}].name`, message: `duplicate proxy name '${name}'` });
+    seen.add(name);
+  });
+  return out;
+}
 
 /** A parsed `faultline.yaml` (wire form, defaults filled). */
 export type ExecutorConfig = z.output<typeof executorConfigSchema>;
@@ -71,7 +79,8 @@ export type ProxyConfig = z.output<typeof proxyConfigSchema>;
  */
 export function parseConfig(input: unknown, file = '(inline)'): ExecutorConfig {
   const result = executorConfigSchema.safeParse(input ?? {});
-  if (!result.success) throw new ConfigInvalidError(file, fieldIssues(result.error, input ?? {}));
+  const issues = [...(result.success ? [] : fieldIssues(result.error, input ?? {})), ...duplicateProxyIssues(input)];
+  if (!result.success || issues.length > 0) throw new ConfigInvalidError(file, issues);
   return result.data;
 }
 

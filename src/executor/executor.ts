@@ -86,6 +86,8 @@ export interface Executor {
   readonly host: string;
   readonly port: number;
   readonly app: FastifyInstance;
+  /** Every route the server has (method, fastify url), plugins' included. */
+  readonly routes: ReadonlyArray<{ readonly method: string; readonly url: string }>;
   readonly proxies: ProxyManager;
   readonly supervisor: Supervisor | undefined;
   readonly applications: Applications | undefined;
@@ -226,7 +228,7 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
       const add = options.extraRoutes;
       extra.push((app) => add(app, { proxies, logger }));
     }
-    const { app } = await buildServer(ctx, { logger, ...(token ? { token } : {}), metrics, extraRoutes: extra });
+    const { app, registered } = await buildServer(ctx, { logger, ...(token ? { token } : {}), metrics, extraRoutes: extra });
     cleanups.push(() => app.close());
 
     const { host, port } = splitHostPort(listen);
@@ -243,6 +245,7 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
       host,
       port: realPort,
       app,
+      routes: registered,
       proxies,
       supervisor,
       applications,

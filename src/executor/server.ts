@@ -38,9 +38,12 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 /**
  * Builds (does not listen) the fastify app with every v1 route.
- * @returns the app and the route table (for the OpenAPI document and tests).
+ * @returns the app, the v1 route table, and every route the server registered (plugins' too).
  */
-export async function buildServer(ctx: RouteContext, options: ServerOptions): Promise<{ app: FastifyInstance; routes: RouteDef[] }> {
+export async function buildServer(
+  ctx: RouteContext,
+  options: ServerOptions,
+): Promise<{ app: FastifyInstance; routes: RouteDef[]; registered: readonly ExtraRoute[] }> {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: BODY_LIMIT,
@@ -102,5 +105,5 @@ export async function buildServer(ctx: RouteContext, options: ServerOptions): Pr
 
   app.get('/openapi.json', async () => buildOpenApi(routes, registered, ctx.version));
   await app.ready();
-  return { app, routes };
+  return { app, routes, registered };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, stopAllDaemons, type Daemon } from '../helpers/daemon.js';
-import { call, probe, sleep, startUpstream } from './helpers.js';
+import { call, probe, sleep, startUpstream, type Answer } from './helpers.js';
 
 const TOKEN = 'secret-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -124,7 +124,7 @@ describe('faultline serve (a real daemon child)', () => {
   });
 
   it('answers 404 for an unknown application, proxy, policy, service or route', async () => {
-    const cases: Array<[Promise<{ status: number; body: any }>, string]> = [
+    const cases: Array<[Promise<Answer>, string]> = [
       [call(d.url, 'GET', '/v1/faults/nope/status'), 'FL_ERR_EXECUTOR_APPLICATION_NOT_FOUND'],
       [call(d.url, 'GET', '/v1/faults/nope/metrics'), 'FL_ERR_EXECUTOR_APPLICATION_NOT_FOUND'],
       [call(d.url, 'DELETE', '/v1/faults/nope', undefined, auth), 'FL_ERR_EXECUTOR_APPLICATION_NOT_FOUND'],

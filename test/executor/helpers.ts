@@ -22,6 +22,10 @@ export async function startUpstream(): Promise<{ server: Server; port: number; c
   };
 }
 
+/** A parsed JSON answer. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Answer = { status: number; body: any };
+
 /** A JSON call; returns the status and the parsed body (or the text). */
 export async function call(
   base: string,
@@ -29,7 +33,7 @@ export async function call(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: any }> {
+): Promise<Answer> {
   const res = await request(`${base}${path}`, {
     method,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
