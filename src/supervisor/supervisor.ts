@@ -23,7 +23,7 @@ import { ProcessHealthTimeoutError, ProcessNotFoundError, ProcessStateError, Sup
 import { runHealthCheck } from './health.js';
 import { ManifestWriter, type Manifest, type ManifestEvent, type ManifestProcess, type ManifestRestart } from './manifest.js';
 import { createSupervisorMetrics, healthValue, type SupervisorMetrics } from './metrics.js';
-import { RestartPolicy } from './restart-policy.js';
+import { RestartPolicy, type RestartDecision } from './restart-policy.js';
 import type { Disposable, Health, ProcessInfo, ProcessState, Supervisor, SupervisorEvent, SupervisorLogger } from './types.js';
 import { Watchdog } from './watchdog.js';
 
@@ -159,9 +159,11 @@ class ManagedProcess {
 
   /** Spawns the process now. `recovery` is set when this spawn follows an exit. */
   spawnNow(recovery: Recovery | null): void {
-    this.clearBackoff();
-    this.intent = 'run';
-    this.recovery = recovery;
+    this.adopt(this.launch(), recovery);
+  }
+
+  /** The spawn itself and the child's listeners, nothing else (it runs before an exit's bookkeeping). */
+  private launch(): ChildProcess | Error {
     const { command, args, cwd, env } = this.config;
     let child: ChildProcess;
     try {
@@ -172,12 +174,10 @@ class ManagedProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     } catch (err) {
-      this.onExit(null, null, null, `spawn failed: ${(err as Error).message}`);
-      return;
+      return err instanceof Error ? err : new Error(String(err));
     }
     this.child = child;
-    const spawnedAt = performance.now();
-    this.spawnedAt = spawnedAt;
+    this.spawnedAt = performance.now();
     let exited = false;
     const exitOnce = (code: number | null, signal: NodeJS.Signals | null, reason: string | null) => {
       if (exited) return;
@@ -191,7 +191,21 @@ class ManagedProcess {
     });
     child.stdout?.on('data', (chunk: Buffer) => this.output(chunk));
     child.stderr?.on('data', (chunk: Buffer) => this.output(chunk));
+    return child;
+  }
 
+  /** Bookkeeping of a launched child: state, pid history, events, metrics, health checks. */
+  private adopt(launched: ChildProcess | Error, recovery: Recovery | null): void {
+    this.clearBackoff();
+    this.intent = 'run';
+    this.recovery = recovery;
+    if (launched instanceof Error) {
+      this.onExit(null, null, null, `spawn failed: ${launched.message}`);
+      return;
+    }
+    const child = launched;
+    const spawnedAt = this.spawnedAt;
+    const { command, args } = this.config;
     const pid = child.pid;
     if (pid === undefined) {
       this.pid = null;
@@ -242,6 +256,24 @@ class ManagedProcess {
     this.clearPause();
     this.stopChecks();
     this.flushPartial();
+    if (this.recovery && this.recovery.record.recovery_ms === null) {
+      // It died again before recovering: that restart never recovered.
+      this.recovery = null;
+    }
+
+    // Decide first; when the answer is "now", spawn before any bookkeeping (listeners, logging):
+    // restart speed is the point.
+    let next: RestartDecision | { readonly kind: 'stopped' } | { readonly kind: 'manual' };
+    if (this.intent === 'stop' || this.sup.stopping) {
+      next = { kind: 'stopped' };
+    } else if (this.intent === 'restart') {
+      this.policy.reset();
+      next = { kind: 'manual' };
+    } else {
+      next = this.policy.onExit(exitSeenAt, uptimeMs, code, signal);
+    }
+    const launched = next.kind === 'manual' || (next.kind === 'restart' && next.delayMs === 0) ? this.launch() : null;
+
     this.sup.metrics?.up.set({ process: this.name }, 0);
     const time = Date.now();
     this.sup.emit(
@@ -253,42 +285,28 @@ class ManagedProcess {
     const waiters = this.exitWaiters;
     this.exitWaiters = [];
 
-    if (this.recovery && this.recovery.record.recovery_ms === null) {
-      // It died again before recovering: that restart never recovered.
-      this.recovery = null;
-    }
     const restartRecord = (cause: ManifestRestart['cause']): Recovery => {
       const record: ManifestRestart = { cause, exited_at: iso(time), pid_before: pid, pid_after: null, restart_ms: null, recovery_ms: null };
       this.record.restarts.push(record);
       return { exitSeenAt, record };
     };
 
-    if (this.intent === 'stop' || this.sup.stopping) {
+    if (next.kind === 'stopped' || next.kind === 'stop') {
       this.setState({ kind: 'stopped', exitCode: code, signal });
-    } else if (this.intent === 'restart') {
-      this.policy.reset();
-      this.spawnNow(restartRecord('manual'));
-    } else {
-      const decision = this.policy.onExit(exitSeenAt, uptimeMs, code, signal);
-      if (decision.kind === 'restart') {
-        if (decision.delayMs === 0) {
-          this.spawnNow(restartRecord('exit'));
-        } else {
-          const retryAt = Date.now() + decision.delayMs;
-          const recovery = restartRecord('exit');
-          this.setState({ kind: 'backoff', attempt: decision.attempt, retryAt });
-          this.backoffTimer = setTimeout(() => {
-            this.backoffTimer = null;
-            if (this.state.kind === 'backoff' && !this.sup.stopping) this.spawnNow(recovery);
-          }, decision.delayMs);
-        }
-      } else if (decision.kind === 'stop') {
-        this.setState({ kind: 'stopped', exitCode: code, signal });
-      } else {
-        this.setState({ kind: 'fatal', reason: decision.reason, since: Date.now() });
-        this.sup.logger.error({ process: this.name, reason: decision.reason }, 'process is fatal');
-        this.sup.emit({ type: 'fatal', name: this.name, reason: decision.reason, time: Date.now() }, { reason: decision.reason });
-      }
+    } else if (launched !== null) {
+      this.adopt(launched, restartRecord(next.kind === 'manual' ? 'manual' : 'exit'));
+    } else if (next.kind === 'restart') {
+      const retryAt = Date.now() + next.delayMs;
+      const recovery = restartRecord('exit');
+      this.setState({ kind: 'backoff', attempt: next.attempt, retryAt });
+      this.backoffTimer = setTimeout(() => {
+        this.backoffTimer = null;
+        if (this.state.kind === 'backoff' && !this.sup.stopping) this.spawnNow(recovery);
+      }, next.delayMs);
+    } else if (next.kind === 'fatal') {
+      this.setState({ kind: 'fatal', reason: next.reason, since: Date.now() });
+      this.sup.logger.error({ process: this.name, reason: next.reason }, 'process is fatal');
+      this.sup.emit({ type: 'fatal', name: this.name, reason: next.reason, time: Date.now() }, { reason: next.reason });
     }
     for (const w of waiters) w();
   }
