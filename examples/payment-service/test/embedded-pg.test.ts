@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,6 +54,19 @@ describe('startPostgres', () => {
       expect(row?.['db']).toBe('ledger');
     } finally {
       await db.stop();
+    }
+  });
+
+  it('fails with PostgreSQL\'s own words (not a hang) when the requested port is taken', async () => {
+    delete process.env['DATABASE_URL'];
+    const blocker = createServer();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      await expect(startPostgres({ port })).rejects.toThrow(/could not start embedded PostgreSQL[\s\S]*(could not bind|Address already in use)/);
+    } finally {
+      blocker.close();
     }
   });
 
