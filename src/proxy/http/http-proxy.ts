@@ -10,14 +10,14 @@
  *                              │
  *      response phase: delay ─▶│ abort/reset ─▶ drain upstream body, then answer/destroy
  *                              ▼
- *      res.writeHead + pipeline(upstream body [─▶ Throttle], res) ──▶ client
+ *      res.writeHead + res.write(chunk) per upstream chunk [─▶ Throttle] ──▶ client
+ *      (undici dispatch handler; a full client socket pauses the upstream socket)
  *
  * Bodies stream both ways; nothing is buffered whole. With no rule and no header faults a
  * request costs one array-length check beyond plain proxying.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { pipeline } from 'node:stream';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { ProxyConflictError, ProxyListenError } from '../errors.js';
@@ -65,7 +65,7 @@ interface Exchange {
   readonly rule: CompiledRule | undefined;
   status: number;
   failed: boolean;
-  upstreamAbort: AbortController | undefined;
+  upstream: UpstreamHandler | undefined;
 }
 
 /** Parses `host:port` / `[v6]:port` / `http://host:port`. */
@@ -264,7 +264,7 @@ class HttpFaultProxy implements HttpProxy {
         if (rule === undefined && r.decide()) rule = r;
       }
     }
-    const ex: Exchange = { start, socket: req.socket, matched, rule, status: 0, failed: false, upstreamAbort: undefined };
+    const ex: Exchange = { start, socket: req.socket, matched, rule, status: 0, failed: false, upstream: undefined };
     res.once('close', () => this.#finish(req, res, ex));
 
     let action: FaultAction | undefined = rule?.action;
@@ -379,62 +379,28 @@ class HttpFaultProxy implements HttpProxy {
       headers.push(name, raw[i + 1] as string);
     }
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    const ac = new AbortController();
-    ex.upstreamAbort = ac;
-    const opts: Dispatcher.RequestOptions = {
-      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-      path: req.url ?? '/',
-      headers,
-      body: hasBody ? req : null,
-      signal: ac.signal,
-    };
-    pool.request(opts).then(
-      (up) => this.#respond(req, res, ex, up, action),
-      (err: unknown) => this.#upstreamError(res, ex, err),
+    const handler = new UpstreamHandler(this, req, res, ex, action);
+    ex.upstream = handler;
+    pool.dispatch(
+      { method: (req.method ?? 'GET') as Dispatcher.HttpMethod, path: req.url ?? '/', headers, body: hasBody ? req : null },
+      handler,
     );
   }
 
-  async #respond(req: IncomingMessage, res: ServerResponse, ex: Exchange, up: Dispatcher.ResponseData, action: FaultAction | undefined): Promise<void> {
-    const body = up.body;
-    if (res.destroyed) {
-      body.destroy();
-      return;
-    }
-    if (action !== undefined && action.kind !== 'throttle') {
-      if (action.kind === 'delay') {
-        if (!(await wait(action.ms(), res))) {
-          body.destroy();
-          return;
-        }
-      } else {
-        // Response phase: the upstream has answered; drain its body (keeping the upstream
-        // connection reusable), then fail the client.
-        await drain(body);
-        if (action.kind === 'abort') this.#abort(res, ex, action.status, action.body);
-        else this.#reset(req, res, ex);
-        return;
-      }
-    }
-    const headers = up.headers;
-    for (const h of HOP_RES) delete headers[h];
-    ex.status = up.statusCode;
-    try {
-      res.writeHead(up.statusCode, headers as Record<string, string | string[]>);
-    } catch (err) {
-      body.destroy();
-      this.#upstreamError(res, ex, err);
-      return;
-    }
-    const done = (err: NodeJS.ErrnoException | null | undefined): void => {
-      if (err && !res.destroyed) this.#upstreamError(res, ex, err);
-    };
-    if (action?.kind === 'throttle') pipeline(body, new Throttle(action.rateKbps), res, done);
-    else pipeline(body, res, done);
+  /** Called by {@link UpstreamHandler} when the upstream fails before or while answering. */
+  upstreamFailed(res: ServerResponse, ex: Exchange, err: unknown): void {
+    this.#upstreamError(res, ex, err);
+  }
+
+  /** Called by {@link UpstreamHandler} for response-phase abort/reset once the upstream answered. */
+  responseFault(req: IncomingMessage, res: ServerResponse, ex: Exchange, action: FaultAction): void {
+    if (action.kind === 'abort') this.#abort(res, ex, action.status, action.body);
+    else this.#reset(req, res, ex);
   }
 
   #finish(req: IncomingMessage, res: ServerResponse, ex: Exchange): void {
-    const finished = res.writableFinished;
-    if (!finished && ex.upstreamAbort !== undefined && !ex.upstreamAbort.signal.aborted) ex.upstreamAbort.abort();
+    const finished = res.writableEnded;
+    if (!finished) ex.upstream?.cancel();
     const ms = performance.now() - ex.start;
     const socket = ex.socket;
     const inTotal = socket.bytesRead;
@@ -476,14 +442,125 @@ function wait(ms: number, res: ServerResponse): Promise<boolean> {
   });
 }
 
-/** Reads a body to its end, discarding it. Never throws. */
-function drain(body: Dispatcher.ResponseData['body']): Promise<void> {
-  return new Promise((resolve) => {
-    body.on('error', () => resolve());
-    body.on('end', () => resolve());
-    body.on('close', () => resolve());
-    body.resume();
-  });
+const kClientGone = new Error('client closed the connection');
+
+/**
+ * Streams one upstream response to the client (undici's dispatch API: no intermediate Readable,
+ * backpressure by pausing the upstream socket), applying response-phase faults and throttle.
+ */
+class UpstreamHandler implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  #cancelled = false;
+  #waiting = false;
+  /** Chunks that arrived while a response-phase delay held the headers back. */
+  #held: Buffer[] | undefined;
+  #ended = false;
+  #throttle: Throttle | undefined;
+  #sink: { write(chunk: Buffer): boolean; end(): void; once(event: 'drain', fn: () => void): unknown };
+
+  constructor(
+    private readonly proxy: HttpFaultProxy,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly ex: Exchange,
+    private readonly action: FaultAction | undefined,
+  ) {
+    this.#sink = res;
+  }
+
+  /** The client went away: stop the upstream exchange. */
+  cancel(): void {
+    this.#cancelled = true;
+    const c = this.#controller;
+    if (c !== undefined && !c.aborted) c.abort(kClientGone);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#cancelled) controller.abort(kClientGone);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx: wait for the final answer
+    const res = this.res;
+    if (res.destroyed) {
+      controller.abort(kClientGone);
+      return;
+    }
+    const action = this.action;
+    if (action !== undefined && action.kind !== 'throttle') {
+      if (action.kind === 'delay') {
+        this.#waiting = true;
+        this.#held = [];
+        controller.pause();
+        void wait(action.ms(), res).then((ok) => {
+          this.#waiting = false;
+          if (!ok) {
+            controller.abort(kClientGone);
+            return;
+          }
+          if (!this.#head(statusCode, headers)) return;
+          const held = this.#held ?? [];
+          this.#held = undefined;
+          for (const chunk of held) this.#sink.write(chunk);
+          if (this.#ended) this.#sink.end();
+          else controller.resume();
+        });
+      }
+      // abort / reset: the body is drained (onResponseData drops it), then the fault acts.
+      return;
+    }
+    if (!this.#head(statusCode, headers)) return;
+    if (action?.kind === 'throttle') {
+      const t = new Throttle(action.rateKbps);
+      t.on('error', () => res.destroy());
+      t.pipe(res);
+      this.#throttle = t;
+      this.#sink = t;
+    }
+  }
+
+  #head(statusCode: number, headers: IncomingHttpHeaders): boolean {
+    for (const h of HOP_RES) delete headers[h];
+    this.ex.status = statusCode;
+    try {
+      this.res.writeHead(statusCode, headers as Record<string, string | string[]>);
+      return true;
+    } catch (err) {
+      this.#controller?.abort(err as Error);
+      return false;
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const action = this.action;
+    if (action !== undefined && (action.kind === 'abort' || action.kind === 'reset')) return;
+    if (this.#waiting) {
+      this.#held?.push(chunk);
+      return;
+    }
+    if (!this.#sink.write(chunk) && !controller.paused) {
+      controller.pause();
+      this.#sink.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#ended = true;
+    const action = this.action;
+    if (action !== undefined && (action.kind === 'abort' || action.kind === 'reset')) {
+      this.proxy.responseFault(this.req, this.res, this.ex, action);
+      return;
+    }
+    if (this.#waiting) return; // the delay's timer ends it
+    this.#sink.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.#cancelled || err === kClientGone) return;
+    this.#throttle?.destroy();
+    this.proxy.upstreamFailed(this.res, this.ex, err);
+  }
 }
 
 /**

@@ -36,22 +36,31 @@ export function compilePath(pattern: string): PathTest {
     }
   }
   const re = new RegExp(`${src}$`);
-  return (p) => re.test(p);
+  // Most paths fail on the literal prefix before the first `*`: check it without the regex.
+  const prefix = pattern.slice(0, pattern.indexOf('*'));
+  return (p) => p.startsWith(prefix) && re.test(p);
 }
 
 /** Compiles a rule's method, path pattern and headers (names any case, exact values). */
 export function compileMatcher(spec: { method?: string; path?: string; headers?: Readonly<Record<string, string>> }): RequestMatcher {
   const method = spec.method?.toUpperCase();
   const path = spec.path === undefined ? undefined : compilePath(spec.path);
-  const headers = spec.headers === undefined ? [] : Object.entries(spec.headers).map(([k, v]) => [k.toLowerCase(), v] as const);
+  const names: string[] = [];
+  const values: string[] = [];
+  for (const [k, v] of Object.entries(spec.headers ?? {})) {
+    names.push(k.toLowerCase());
+    values.push(v);
+  }
+  const n = names.length;
   return {
     matches(m, p, h) {
       if (method !== undefined && m !== method) return false;
       if (path !== undefined && !path(p)) return false;
-      for (const [name, value] of headers) {
-        const got = h[name];
+      for (let i = 0; i < n; i++) {
+        const got = h[names[i] as string];
+        const want = values[i] as string;
         if (got === undefined) return false;
-        if (typeof got === 'string' ? got !== value : !got.includes(value)) return false;
+        if (typeof got === 'string' ? got !== want : !got.includes(want)) return false;
       }
       return true;
     },

@@ -261,7 +261,8 @@ describe('createHttpProxy rules', () => {
     expect(Math.max(...ms)).toBeLessThan(1_500);
     const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
     expect(mean).toBeGreaterThan(70);
-    expect(mean).toBeLessThan(400);
+    expect(mean).toBeLessThan(1_500);
+    expect(Math.max(...ms) - Math.min(...ms)).toBeGreaterThan(30); // spread, not a fixed delay
   });
 
   it('keeps forwarding with 100 non-matching rules', async () => {
