@@ -33,6 +33,7 @@ const backoff = z.strictObject({
 });
 
 const common = {
+  name: name.optional(),
   url: httpUrl,
   enabled: z.boolean({ error: 'must be true or false' }).default(true),
   interval_ms: intervalMs.default(DEFAULT_EXPORT_INTERVAL_MS),
@@ -87,6 +88,7 @@ export type TelemetryConfigWire = z.output<typeof telemetryConfigSchema>;
 export type ExporterSpec =
   | {
       readonly type: 'pushgateway';
+      readonly name?: string;
       readonly url: string;
       readonly enabled: boolean;
       readonly intervalMs: number;
@@ -97,6 +99,7 @@ export type ExporterSpec =
     }
   | {
       readonly type: 'influxdb';
+      readonly name?: string;
       readonly url: string;
       readonly enabled: boolean;
       readonly intervalMs: number;
@@ -124,7 +127,7 @@ function defined<T extends object>(o: T): Defined<T> {
 
 function toSpec(e: TelemetryConfigWire['exporters'][number]): ExporterSpec {
   const backoffSpec = e.backoff === undefined ? undefined : defined({ initialMs: e.backoff.initial_ms, maxMs: e.backoff.max_ms, multiplier: e.backoff.multiplier });
-  const base = defined({ url: e.url, enabled: e.enabled, intervalMs: e.interval_ms, timeoutMs: e.timeout_ms, backoff: backoffSpec });
+  const base = defined({ name: e.name, url: e.url, enabled: e.enabled, intervalMs: e.interval_ms, timeoutMs: e.timeout_ms, backoff: backoffSpec });
   if (e.type === 'pushgateway') return defined({ type: 'pushgateway' as const, ...base, job: e.job, groupings: e.groupings });
   return defined({
     type: 'influxdb',
@@ -227,7 +230,7 @@ export interface ExporterDeps {
 
 /** Creates one exporter (not started) from a resolved spec. */
 export function createExporter(spec: ExporterSpec, deps: ExporterDeps): TelemetryExporter {
-  const common = defined({ url: spec.url, intervalMs: spec.intervalMs, timeoutMs: spec.timeoutMs, backoff: spec.backoff, registry: deps.registry, logger: deps.logger });
+  const common = defined({ name: spec.name, url: spec.url, intervalMs: spec.intervalMs, timeoutMs: spec.timeoutMs, backoff: spec.backoff, registry: deps.registry, logger: deps.logger });
   if (spec.type === 'pushgateway') return createPushgatewayExporter(defined({ ...common, job: spec.job, groupings: spec.groupings }));
   const extra = defined({ measurementPrefix: spec.measurementPrefix, tags: spec.tags });
   if (spec.version === 2) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/plan/index.js';
-import { AlertRuleError, exportersFromConfig, parseAlertRule, parseAlertsConfig, parseTelemetryConfig } from '../../src/telemetry/index.js';
+import { AlertRuleError, createExporters, createTelemetryRegistry, exportersFromConfig, parseAlertRule, parseAlertsConfig, parseTelemetryConfig } from '../../src/telemetry/index.js';
 
 function issuesOf(fn: () => unknown): { path: string; message: string }[] {
   try {
@@ -157,5 +157,25 @@ describe('telemetry config and TIMESERIES_* variables', () => {
     expect(issuesOf(() => exportersFromConfig(yaml, { TIMESERIES_URL: 'not a url', TIMESERIES_TYPE: 'influxdb' })).map((i) => i.path)).toEqual(['TIMESERIES_URL']);
     expect(issuesOf(() => exportersFromConfig(undefined, { TIMESERIES_TYPE: 'influxdb' })).map((i) => i.path)).toEqual(['TIMESERIES_URL']);
     expect(issuesOf(() => exportersFromConfig(yaml, { TIMESERIES_URL: 'http://x:1' })).map((i) => i.path)).toEqual(['TIMESERIES_TYPE']);
+  });
+
+  it('creates unstarted exporters from specs, named by the YAML name or their type', () => {
+    const registry = createTelemetryRegistry({ processMetrics: false });
+    const specs = exportersFromConfig(
+      {
+        exporters: [
+          { type: 'influxdb', name: 'influx-eu', url: 'http://127.0.0.1:8086', db: 'm' },
+          { type: 'influxdb', version: 2, url: 'http://127.0.0.1:8087', org: 'o', bucket: 'b', token: 't', interval_ms: 500 },
+          { type: 'pushgateway', url: 'http://127.0.0.1:9091' },
+        ],
+      },
+      {},
+    );
+    const statuses = createExporters(specs, { registry }).map((e) => e.status());
+    expect(statuses.map((s) => [s.name, s.url, s.intervalMs, s.running, s.exportCount])).toEqual([
+      ['influx-eu', 'http://127.0.0.1:8086', 10_000, false, 0],
+      ['influxdb', 'http://127.0.0.1:8087', 500, false, 0],
+      ['pushgateway', 'http://127.0.0.1:9091', 10_000, false, 0],
+    ]);
   });
 });

@@ -83,7 +83,7 @@ export function createInfluxExporter(options: InfluxExporterOptions): TelemetryE
   return createPeriodicExporter({
     ...options,
     timeoutMs,
-    name: 'influxdb',
+    name: options.name ?? 'influxdb',
     send: async (signal) => {
       const body = toLineProtocol(await options.registry.getMetricsAsJSON(), {
         timestampMs: Date.now(),

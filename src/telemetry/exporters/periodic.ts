@@ -28,6 +28,8 @@ export interface ExportBackoff {
 
 /** Options every exporter takes. */
 export interface ExporterCommonOptions {
+  /** Shown in `status().name`, logs and the exports counter (default: the exporter type, `pushgateway` or `influxdb`). */
+  readonly name?: string;
   readonly intervalMs: number;
   /** Per-request timeout (default: the interval, between 1 s and 10 s). */
   readonly timeoutMs?: number;

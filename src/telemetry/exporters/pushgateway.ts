@@ -28,7 +28,7 @@ export function createPushgatewayExporter(options: PushgatewayExporterOptions): 
   return createPeriodicExporter({
     ...options,
     timeoutMs,
-    name: 'pushgateway',
+    name: options.name ?? 'pushgateway',
     send: async () => {
       await gateway.push(params);
     },
