@@ -114,6 +114,15 @@ function zeroErrors(): Record<ErrorFaultType, number> {
   return { network_timeout: 0, service_unavailable: 0, data_corruption: 0, resource_exhaustion: 0, random_error: 0 };
 }
 
+/** Calls `fn` and always answers a promise, also when `fn` returns a value or throws synchronously. */
+function call<T>(fn: (context: InjectContext) => PromiseLike<T> | T, ctx: InjectContext): Promise<T> {
+  try {
+    return Promise.resolve(fn(ctx));
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -170,23 +179,18 @@ export class Injector {
    * @throws FaultInjectionError when an error fault is drawn; whatever `fn` throws otherwise.
    */
   execute<T>(fn: (context: InjectContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
-    if (this.off) {
-      try {
-        return Promise.resolve(fn(signal === undefined ? NO_SIGNAL : { signal }));
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-    }
-    return this.maybeInject(fn, signal === undefined ? NO_SIGNAL : { signal });
-  }
-
-  private async maybeInject<T>(fn: (context: InjectContext) => PromiseLike<T> | T, ctx: InjectContext): Promise<T> {
+    if (this.off) return call(fn, signal === undefined ? NO_SIGNAL : { signal });
+    const ctx = signal === undefined ? NO_SIGNAL : { signal };
     const { enabled, rate } = this.opts;
-    if (typeof enabled === 'function' && !enabled()) return fn(ctx);
+    if (typeof enabled === 'function' && !enabled()) return call(fn, ctx);
     this.counters.calls++;
     const r = typeof rate === 'function' ? Math.min(1, Math.max(0, Number(rate()) || 0)) : rate;
-    if (r <= 0 || this.rng() >= r) return fn(ctx);
-    const fault = this.pick();
+    // No fault this time: stay synchronous, no async frame.
+    if (r <= 0 || this.rng() >= r) return call(fn, ctx);
+    return this.inject(this.pick(), fn, ctx);
+  }
+
+  private async inject<T>(fault: InjectedFault, fn: (context: InjectContext) => PromiseLike<T> | T, ctx: InjectContext): Promise<T> {
     this.counters.injected++;
     this.counters.byKind[fault.kind]++;
     this.injectEmitter.emit({ fault });
