@@ -119,4 +119,9 @@ describe('periodic exporter scheduling (fake timers)', () => {
     expect(calls).toBe(after);
     expect(await registry.metrics()).toContain(`faultline_telemetry_exports_total{exporter="counted",result="ok"} ${after}`);
   });
+
+  it('keeps credentials in the URL out of its status', () => {
+    const exporter = createPeriodicExporter({ name: 'creds', url: 'http://user:secret@127.0.0.1:9091/', intervalMs: 1000, send: async () => undefined });
+    expect(exporter.status().url).toBe('http://127.0.0.1:9091/');
+  });
 });

@@ -60,6 +60,19 @@ function message(error: unknown): string {
   return String(error);
 }
 
+/** The URL without user info (credentials must not reach `/v1/health` or logs). */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
 /** Default per-request timeout for an interval. */
 export function defaultTimeoutMs(intervalMs: number): number {
   return Math.min(10_000, Math.max(1_000, intervalMs));
@@ -70,7 +83,8 @@ export function defaultTimeoutMs(intervalMs: number): number {
  * The building block of the Pushgateway and InfluxDB exporters; use it for a custom sink.
  */
 export function createPeriodicExporter(options: PeriodicExporterOptions): TelemetryExporter {
-  const { name, url, intervalMs, send } = options;
+  const { name, intervalMs, send } = options;
+  const url = redactUrl(options.url);
   if (!(intervalMs > 0)) throw new RangeError(`${name} exporter: intervalMs must be > 0`);
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(intervalMs);
   const initialMs = options.backoff?.initialMs ?? Math.max(50, Math.round(intervalMs / 10));
