@@ -10,6 +10,9 @@ import { registerServe } from './serve.js';
 import { registerSupervise } from './supervise.js';
 import { registerKill } from './kill.js';
 import { registerProxy } from './proxy.js';
+import { registerRun } from './run.js';
+import { registerCheck } from './check.js';
+import { registerValidate } from './validate.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -36,5 +39,8 @@ export function buildProgram(): Command {
   registerSupervise(program);
   registerKill(program);
   registerProxy(program);
+  registerRun(program);
+  registerCheck(program);
+  registerValidate(program);
   return program;
 }

@@ -35,3 +35,35 @@ export {
   type ProcessSummaryRecord,
 } from './journal.js';
 export { renderHtmlReport, formatSummary, formatComparison, summaryRows, verdictLabel } from './report/index.js';
+export {
+  drillSchema,
+  probeSchema,
+  stepSchema,
+  safeParseDrill,
+  parseDrill,
+  loadDrill,
+  type Drill,
+  type DrillWire,
+  type DrillParseResult,
+  type Probe,
+  type Step,
+  type PreflightCheck,
+  type LoadSpec,
+  type StopConditionSpec,
+} from './spec.js';
+export { DrillInvalidError, DrillReadError, DrillExecutorError } from './errors.js';
+export { compileTemplate, renderValue, TemplateError, type Template, type TemplateContext } from './template.js';
+export {
+  LoadGenerator,
+  streamsFromSpec,
+  type LoadOptions,
+  type LoadStream,
+  type LoadTemplate,
+  type AckRecord,
+  type WindowStats,
+  type LiveStats,
+} from './load.js';
+export { runProbe, runCheck, checkExpectations, metricValue, type ProbeEnv, type ProbeOutcome, type DrillExecutorClient } from './probes.js';
+export { runStep, type ActionEnv } from './actions.js';
+export { runDrill, checkDrill, runnablePhases, type RunOptions, type RunOutcome, type RunnablePhase, type ProgressEvent } from './runner.js';
+export { createProgress, formatRunSummary, jsonSummary, type ProgressOptions } from './progress.js';

@@ -111,6 +111,23 @@ export function streamsFromSpec(spec: LoadSpec): LoadStream[] {
   return [one({ ...(spec as unknown as T & { mix?: T[] }), name: 'load' }, 'load', spec.ratePerS ?? 1)];
 }
 
+/** Splits a URL template at the first `/` of its path (outside `{{ }}` and after `scheme://`). */
+export function splitUrlTemplate(url: string): { origin: string; path: string } {
+  let depth = 0;
+  let i = /^[a-z]+:\/\//i.test(url) ? url.indexOf('//') + 2 : 0;
+  for (; i < url.length; i++) {
+    if (url.startsWith('{{', i)) {
+      depth++;
+      i++;
+    } else if (url.startsWith('}}', i)) {
+      depth = Math.max(0, depth - 1);
+      i++;
+    } else if (depth === 0 && (url[i] === '/' || url[i] === '?')) break;
+  }
+  const path = url.slice(i);
+  return { origin: url.slice(0, i), path: path.startsWith('?') ? `/${path}` : path };
+}
+
 const newHist = (digits: 2 | 3): Histogram =>
   build({ bitBucketSize: 'packed', lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: digits, autoResize: true });
 
@@ -257,18 +274,15 @@ export class LoadGenerator {
   }
 
   #compile(def: LoadTemplate): CompiledTemplate {
-    // The origin must be constant (one pool per origin); the path may be templated.
-    const m = /^(https?:\/\/[^/]+)(.*)$/.exec(def.url);
-    const rendered = m ? undefined : compileTemplate(def.url).renderString(this.#ctx());
-    const full = m ? def.url : (rendered ?? '');
-    const mm = /^(https?:\/\/[^/]+)(.*)$/.exec(full);
-    if (!mm) throw new TemplateError(`load url '${def.url}' is not an http URL`);
-    const origin = compileTemplate(mm[1] ?? '').renderString(this.#ctx());
+    // The origin is rendered once (one pool per origin); the path is rendered per request.
+    const { origin: originSource, path: pathSource } = splitUrlTemplate(def.url);
+    const origin = compileTemplate(originSource).renderString(this.#ctx()).replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]+$/.test(origin)) throw new TemplateError(`load url '${def.url}': '${origin}' is not an http://host:port origin`);
     const tpl: CompiledTemplate = {
       def,
       index: this.#templates.length,
       origin,
-      path: compileTemplate(mm[2] || '/'),
+      path: compileTemplate(pathSource || '/'),
       method: def.method as Dispatcher.HttpMethod,
       headers: def.headers ? compileValue(def.headers) : undefined,
       body: def.body !== undefined ? compileValue(def.body) : undefined,

@@ -146,13 +146,18 @@ export const probeSchema = z.discriminatedUnion('kind', [httpProbe, metricProbe,
 });
 
 const preflightKinds = ['process', 'port', 'http', 'disk', 'sqlite', 'postgres', 'command'] as const;
+const checkCommon = {
+  ...common,
+  /** Retry until the check passes or this many seconds went by (a service that is starting). Default 0: once. */
+  wait_s: seconds.optional(),
+};
 const preflightCheck = z.discriminatedUnion(
   'kind',
   [
     z
       .strictObject({
         kind: z.literal('process'),
-        ...common,
+        ...checkCommon,
         /** A process supervised by the executor. */
         process: name.optional(),
         /** A pid file whose pid must be alive. */
@@ -165,14 +170,14 @@ const preflightCheck = z.discriminatedUnion(
       }),
     z.strictObject({
       kind: z.literal('port'),
-      ...common,
+      ...checkCommon,
       host: text.default('127.0.0.1'),
       port: z.union([z.number().int().min(1).max(65535), text], { error: 'must be a port 1-65535' }),
       timeout_ms: ms.default(1000),
     }),
     z.strictObject({
       kind: z.literal('http'),
-      ...common,
+      ...checkCommon,
       url,
       method: httpMethod.default('GET'),
       headers: headers.optional(),
@@ -181,26 +186,26 @@ const preflightCheck = z.discriminatedUnion(
     }),
     z.strictObject({
       kind: z.literal('disk'),
-      ...common,
+      ...checkCommon,
       path: text.default('.'),
       min_free_mb: z.number({ error: 'must be a number of MB' }).min(0, { error: 'must be >= 0' }),
     }),
     z.strictObject({
       kind: z.literal('sqlite'),
-      ...common,
+      ...checkCommon,
       path: text,
       require_wal: z.boolean().default(true),
     }),
     z.strictObject({
       kind: z.literal('postgres'),
-      ...common,
+      ...checkCommon,
       url: text,
       query: text.default('select 1'),
       timeout_ms: ms.default(3000),
     }),
     z.strictObject({
       kind: z.literal('command'),
-      ...common,
+      ...checkCommon,
       run: argv,
       cwd: text.optional(),
       env: z.record(z.string(), z.string()).optional(),
@@ -462,7 +467,8 @@ function crossCheck(d: DrillWire): FieldIssue[] {
     }
   }
 
-  const checkTemplates = (value: unknown, path: (string | number)[], where: 'load' | 'step' | 'static') => {
+  // executor: only env and run exist yet; preflight: the executor is up (proxies known), no step ran.
+  const checkTemplates = (value: unknown, path: (string | number)[], where: 'executor' | 'preflight' | 'load' | 'step') => {
     for (const { path: sub, expr } of collectExpressions(value)) {
       const p = [...path, ...sub];
       const bad = checkExpression(expr);
@@ -472,7 +478,8 @@ function crossCheck(d: DrillWire): FieldIssue[] {
       }
       const root = expr.split(/[.\s|]/)[0] ?? '';
       if (where !== 'load' && ['seq', 'vars', 'recent'].includes(root)) at(p, `{{${expr}}}: '${root}' exists only in load requests`);
-      if (where === 'static' && ['steps', 'results', 'proxies'].includes(root)) at(p, `{{${expr}}}: '${root}' is not known yet here`);
+      if (where === 'executor' && ['steps', 'results', 'proxies', 'executor'].includes(root)) at(p, `{{${expr}}}: '${root}' is not known before the executor starts`);
+      if (where === 'preflight' && ['steps', 'results'].includes(root)) at(p, `{{${expr}}}: '${root}' is not known before the method runs`);
       for (const alt of expr.split('||').map((s) => s.trim())) {
         const [r, a, b] = alt.split('.');
         if (r === 'steps' && a !== undefined && !outputs.has(a)) at(p, `{{${expr}}}: no earlier step or probe has output '${a}'`);
@@ -485,8 +492,8 @@ function crossCheck(d: DrillWire): FieldIssue[] {
     }
   };
 
-  if (d.executor) checkTemplates(d.executor, ['executor'], 'static');
-  d.preflight.forEach((c, i) => checkTemplates(c, ['preflight', i], 'static'));
+  if (d.executor) checkTemplates(d.executor, ['executor'], 'executor');
+  d.preflight.forEach((c, i) => checkTemplates(c, ['preflight', i], 'preflight'));
   if (d.load) checkTemplates(d.load, ['load'], 'load');
 
   const checkProbe = (p: z.output<typeof probeSchema>, path: (string | number)[]) => {
