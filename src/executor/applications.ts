@@ -203,6 +203,13 @@ export class Applications {
         failed++;
         continue;
       }
+      if (row.startAt <= now && (parsed.plan.faultType === 'kill' || parsed.plan.faultType === 'restart')) {
+        // A one-shot fault that was started before the crash has acted (or died with the
+        // executor): never repeat a kill.
+        this.#o.store.setApplicationStatus(row.id, 'completed', now, null);
+        expired++;
+        continue;
+      }
       const live: Live = { row, plan: parsed.plan };
       this.#live.set(row.id, live);
       if (row.startAt > now) this.#armStart(live);

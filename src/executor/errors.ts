@@ -113,3 +113,14 @@ export class NoSupervisorError extends FaultlineError {
     });
   }
 }
+
+/** The API address cannot be listened on (in use, not permitted). */
+export class ListenError extends FaultlineError {
+  override readonly name = 'ListenError';
+  constructor(listen: string, cause: unknown) {
+    super('FL_ERR_EXECUTOR_LISTEN', `cannot listen on ${listen}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+      details: { listen },
+    });
+  }
+}

@@ -10,6 +10,7 @@ import type { Supervisor } from '../supervisor/index.js';
 import type { AlertSignals } from '../telemetry/index.js';
 import { Applications } from './applications.js';
 import { parseConfig, splitHostPort, type ExecutorConfig } from './config.js';
+import { ListenError } from './errors.js';
 import { registerExecutorMetrics } from './metrics.js';
 import { createTelemetry, defaultProxyFactory, startSupervisor, type TelemetryHandle } from './modules.js';
 import { Policies } from './policies.js';
@@ -232,7 +233,11 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
     cleanups.push(() => app.close());
 
     const { host, port } = splitHostPort(listen);
-    await app.listen({ host, port });
+    try {
+      await app.listen({ host, port });
+    } catch (err) {
+      throw new ListenError(listen, err);
+    }
     const addr = app.server.address();
     const realPort = typeof addr === 'object' && addr ? addr.port : port;
     const urlHost = host.includes(':') ? `[${host}]` : host;

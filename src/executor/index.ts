@@ -37,4 +37,5 @@ export {
   StoreError,
   FaultInstallError,
   NoSupervisorError,
+  ListenError,
 } from './errors.js';

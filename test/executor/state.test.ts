@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Store, startExecutor, type Executor } from '../../src/executor/index.js';
+import { call, probe, sleep, startUpstream } from './helpers.js';
+
+const quiet = pino({ level: 'silent' });
+
+describe('executor state across restarts (in-process, same state file)', () => {
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let dir: string;
+  const open: Executor[] = [];
+
+  const start = async (extra: { maxDurationSeconds?: number } = {}): Promise<Executor> => {
+    const ex = await startExecutor({
+      listen: '127.0.0.1:0',
+      statePath: join(dir, 'state.db'),
+      logger: quiet,
+      config: { proxies: [{ name: 'web', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstream.port}`, protocol: 'http' }] },
+      ...extra,
+    });
+    open.push(ex);
+    return ex;
+  };
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((e) => e.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await upstream.close();
+  });
+
+  it('caps every application at the maximum duration', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'faultline-state-'));
+    const ex = await start({ maxDurationSeconds: 1 });
+    const r = await call(ex.url, 'POST', '/v1/faults/apply', { service: 'web', fault_type: 'abort', duration_seconds: 3600 });
+    expect(Date.parse(r.body.end_time) - Date.parse(r.body.start_time)).toBe(1000);
+    const listen = ex.proxies.require('web').listen;
+    expect(await probe(listen)).toBe(503);
+    await sleep(1300);
+    expect(await probe(listen)).toBe(200);
+    expect((await call(ex.url, 'GET', `/v1/faults/${r.body.apply_id}/status`)).body.status).toBe('completed');
+  });
+
+  it('a graceful close cancels applications (not re-armed) but keeps policies and runtime proxies', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'faultline-state-'));
+    const first = await start();
+    const a = await call(first.url, 'POST', '/v1/faults/apply', { service: 'web', fault_type: 'abort', api: '/a', duration_seconds: 60 });
+    expect((await call(first.url, 'POST', '/v1/policies', { id: 'keep', service: 'web', fault_type: 'abort', api: '/p', fault_config: { http_status: 502 } })).status).toBe(201);
+    const created = await call(first.url, 'POST', '/v1/proxies', { name: 'extra', upstream: `127.0.0.1:${upstream.port}`, protocol: 'http' });
+    expect(created.status).toBe(201);
+    const extraListen = created.body.listen as string;
+    await first.close();
+    open.length = 0;
+
+    const second = await start();
+    expect((await call(second.url, 'GET', `/v1/faults/${a.body.apply_id}/status`)).body).toMatchObject({ status: 'cancelled', error_msg: 'executor stopped' });
+    const web = second.proxies.require('web').listen;
+    expect(await probe(web, '/a')).toBe(200);
+    expect(await probe(web, '/p')).toBe(502);
+    expect((await call(second.url, 'GET', '/v1/policies/keep')).body).toMatchObject({ id: 'keep', installed: true });
+    expect(second.proxies.require('extra').listen).toBe(extraListen);
+    expect(await probe(extraListen)).toBe(200);
+  });
+
+  it('PUT replaces a policy; an expired policy is uninstalled', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'faultline-state-'));
+    const ex = await start();
+    const web = ex.proxies.require('web').listen;
+    expect((await call(ex.url, 'PUT', '/v1/policies/p', { service: 'web', fault_type: 'abort', fault_config: { http_status: 500 } })).status).toBe(200);
+    expect(await probe(web)).toBe(500);
+    const expiresAt = new Date(Date.now() + 600).toISOString();
+    const put = await call(ex.url, 'PUT', '/v1/policies/p', { service: 'web', fault_type: 'abort', fault_config: { http_status: 429 }, expires_at: expiresAt });
+    expect(put.body).toMatchObject({ id: 'p', expires_at: expiresAt, installed: true });
+    expect(await probe(web)).toBe(429);
+    await sleep(900);
+    expect(await probe(web)).toBe(200);
+    expect((await call(ex.url, 'GET', '/v1/policies/p')).status).toBe(404);
+    const mismatch = await call(ex.url, 'PUT', '/v1/policies/q', { id: 'other', service: 'web', fault_type: 'abort', expires_at: '2000-01-01T00:00:00Z' });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['expires_at', 'id']);
+  });
+});
+
+describe('the SQLite store', () => {
+  it('waits for a writer in another process instead of failing (busy_timeout / retry on SQLITE_BUSY)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-store-'));
+    try {
+      const file = join(dir, 'state.db');
+      const store = new Store(file);
+      const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+      // Another process takes the write lock for 300 ms.
+      const holder = spawn(
+        process.execPath,
+        ['-e', `const D=require(${JSON.stringify(sqlite)});const d=new D(${JSON.stringify(file)});d.exec('BEGIN IMMEDIATE');d.prepare("INSERT INTO events (time, kind, subject, data) VALUES (0,'x','y','{}')").run();console.log('locked');setTimeout(()=>{d.exec('COMMIT');process.exit(0)},300);`],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
+      const t0 = Date.now();
+      store.addEvent('after', 'lock');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(100);
+      expect(store.listEvents().map((e) => e.kind)).toEqual(['x', 'after']);
+      await new Promise((r) => holder.once('exit', r));
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a lock held past its busy timeout as FL_ERR_EXECUTOR_STORE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-store-'));
+    try {
+      const file = join(dir, 'state.db');
+      const holder = new Store(file);
+      const sqlite = createRequire(import.meta.url)('better-sqlite3') as new (f: string) => { exec(s: string): void; close(): void };
+      const db = new sqlite(file);
+      db.exec('BEGIN IMMEDIATE');
+      const store = new Store(file, { busyTimeoutMs: 10 });
+      expect(() => store.addEvent('x', 'y')).toThrow(expect.objectContaining({ code: 'FL_ERR_EXECUTOR_STORE' }));
+      db.exec('ROLLBACK');
+      db.close();
+      store.close();
+      holder.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
