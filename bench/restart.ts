@@ -2,8 +2,11 @@
  * `npm run bench -- restart [--runs 20] [--gap-ms 1100] [--poll-ms 2] [--no-pm2]`
  *
  * Kill -> serving again: SIGKILL the server, then poll `GET /` every `--poll-ms` until a 200
- * comes back from a NEW pid. Side by side, interleaved per run so machine noise hits all alike:
- *   bare      spawn the same server and wait for its first response (the floor: Node's start-up)
+ * comes back from a NEW pid. Side by side, interleaved per run (order rotating) so machine noise
+ * hits all alike:
+ *   bare      spawn the same server and wait for its first response (the floor: Node's start-up),
+ *             in its own session as faultline spawns it (with Linux autogroup scheduling a new
+ *             session gets its own CPU share, which matters on a loaded machine), and without
  *   faultline the supervisor (defaults + an HTTP health check) restarting it
  *   pm2       PM2 (own PM2_HOME in a temp folder) restarting it
  * Each supervised server has been up >= --gap-ms before it is killed, past both tools' "stable
@@ -118,9 +121,9 @@ class Target {
   }
 }
 
-async function bareOnce(port: number, pollMs: number): Promise<number> {
+async function bareOnce(port: number, pollMs: number, detached: boolean): Promise<number> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [server], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [server], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore', detached });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
     await servedBy(port, null, pollMs);
@@ -160,6 +163,7 @@ export async function main(args: string[]): Promise<void> {
     { runsDir: join(dir, 'runs') },
   );
   const bare: number[] = [];
+  const bareSameSession: number[] = [];
   const faultline = new Target('faultline', flPort);
   const pm2 = new Target('pm2', pm2Port);
   let pm2Error: string | null = null;
@@ -178,14 +182,21 @@ export async function main(args: string[]): Promise<void> {
       }
     }
     // one warm-up round, not timed (page cache, PM2's first restart)
-    await bareOnce(barePort, pollMs);
+    await bareOnce(barePort, pollMs, true);
     await faultline.killAndTime(gapMs, pollMs);
     if (withPm2 && !pm2Error) await pm2.killAndTime(gapMs, pollMs);
 
+    // Interleaved, the order rotating each run, so that no contender always follows the same one.
+    const steps: Array<() => Promise<void>> = [
+      async () => void bare.push(await bareOnce(barePort, pollMs, true)),
+      async () => void bareSameSession.push(await bareOnce(barePort, pollMs, false)),
+      async () => void faultline.samples.push(await faultline.killAndTime(gapMs, pollMs)),
+      async () => {
+        if (withPm2 && !pm2Error) pm2.samples.push(await pm2.killAndTime(gapMs, pollMs));
+      },
+    ];
     for (let i = 0; i < runs; i++) {
-      bare.push(await bareOnce(barePort, pollMs));
-      faultline.samples.push(await faultline.killAndTime(gapMs, pollMs));
-      if (withPm2 && !pm2Error) pm2.samples.push(await pm2.killAndTime(gapMs, pollMs));
+      for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]!();
     }
   } finally {
     await sup.stop();
@@ -199,7 +210,8 @@ export async function main(args: string[]): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 
   const rows: Array<[string, Stats | null, string]> = [
-    ['bare spawn (floor)', stats(bare), 'spawn -> first response'],
+    ['bare spawn (floor)', stats(bare), 'spawn -> first response, own session (setsid) as faultline spawns'],
+    ['bare, same session', stats(bareSameSession), 'the same, without setsid (shares the bench\'s CPU autogroup)'],
     ['faultline', stats(faultline.samples), 'SIGKILL -> first response from new pid'],
     ['pm2', pm2Error || !withPm2 ? null : stats(pm2.samples), pm2Error ? `unavailable: ${pm2Error}` : withPm2 ? 'SIGKILL -> first response from new pid' : 'skipped (--no-pm2)'],
   ];
@@ -210,9 +222,9 @@ export async function main(args: string[]): Promise<void> {
   for (const [label, s, what] of rows) {
     out.push(`${label.padEnd(20)}${fmt(s?.p50 ?? NaN)}${fmt(s?.p95 ?? NaN)}${fmt(s?.max ?? NaN)}${fmt(s?.mean ?? NaN)}  ${what}`);
   }
-  const fl = rows[1]![1]!;
+  const fl = rows[2]![1]!;
   const floor = rows[0]![1]!;
-  const peer = rows[2]![1];
+  const peer = rows[3]![1];
   out.push('');
   out.push(`faultline p50 / bare p50 = ${(fl.p50 / floor.p50).toFixed(2)}x (target <= 1.20x)`);
   if (peer) out.push(`faultline p50 / pm2 p50  = ${(fl.p50 / peer.p50).toFixed(2)}x (target < 1.00x)`);
