@@ -61,6 +61,8 @@ export class CircuitBreakerPolicy implements ResiliencePolicy {
   readonly kind = 'circuit_breaker';
   readonly options: Readonly<Omit<CircuitBreakerOptions, 'now' | 'shouldCount'>>;
   private current: BreakerState = { kind: 'closed', failures: 0 };
+  /** Bumped on every state change; a call's outcome only counts in the epoch that admitted it. */
+  private epoch = 0;
   private readonly now: () => number;
   private readonly shouldCount: (err: unknown) => boolean;
   private readonly recorder = new MetricsRecorder();
@@ -133,20 +135,20 @@ export class CircuitBreakerPolicy implements ResiliencePolicy {
       }
       this.current = { ...s, admitted: s.admitted + 1 };
     }
-    const trial = s.kind === 'half_open';
+    const epoch = this.epoch;
     const start = performance.now();
     this.recorder.attempts++;
     try {
       const value = await fn({ signal: signal ?? neverAbortedSignal, attempt: 1 });
       const duration = performance.now() - start;
-      this.settle(true, trial);
+      this.settle(true, epoch);
       this.recorder.success(duration);
       this.successEmitter.emit({ duration });
       return value;
     } catch (err) {
       const duration = performance.now() - start;
       const counted = this.shouldCount(err);
-      this.settle(!counted, trial);
+      this.settle(!counted, epoch);
       this.recorder.failure(err, duration);
       this.failureEmitter.emit({ duration, handled: counted, reason: { error: err as Error } });
       throw err;
@@ -158,7 +160,9 @@ export class CircuitBreakerPolicy implements ResiliencePolicy {
     this.transition({ kind: 'closed', failures: 0 });
   }
 
-  private settle(ok: boolean, trial: boolean): void {
+  private settle(ok: boolean, epoch: number): void {
+    // Admitted before the breaker changed state: the outcome is stale; ignore it.
+    if (epoch !== this.epoch) return;
     const s = this.current;
     if (s.kind === 'closed') {
       if (ok) {
@@ -168,7 +172,7 @@ export class CircuitBreakerPolicy implements ResiliencePolicy {
       } else {
         this.current = { kind: 'closed', failures: s.failures + 1 };
       }
-    } else if (s.kind === 'half_open' && trial) {
+    } else if (s.kind === 'half_open') {
       if (!ok) {
         this.transition({ kind: 'open', openedAt: this.now() });
       } else if (s.successes + 1 >= this.options.successThreshold) {
@@ -177,7 +181,6 @@ export class CircuitBreakerPolicy implements ResiliencePolicy {
         this.current = { ...s, successes: s.successes + 1 };
       }
     }
-    // Open, or a call admitted before the breaker changed state: its outcome is stale; ignore it.
   }
 
   private tick(): void {
@@ -191,6 +194,7 @@ export class CircuitBreakerPolicy implements ResiliencePolicy {
     const from = this.current.kind;
     this.current = next;
     if (from === next.kind) return;
+    this.epoch++;
     if (next.kind === 'open') this.recorder.breakerOpens++;
     if (next.kind === 'half_open') this.recorder.breakerHalfOpens++;
     this.stateEmitter.emit({ from, to: next.kind, at: this.now() });

@@ -132,6 +132,19 @@ describe('circuitBreaker', () => {
     expect(w.metrics()).toMatchObject({ breakerOpens: 1, breakerHalfOpens: 1, failures: 3, failuresByKind: { connection_reset: 3 } });
   });
 
+  it('ignores the outcome of a call admitted before the breaker changed state', async () => {
+    const s = setup({ failureThreshold: 1, halfOpenMaxCalls: 1, successThreshold: 1 });
+    let release: () => void = () => undefined;
+    const slow = s.breaker.execute(() => new Promise<string>((resolve) => (release = () => resolve('late'))));
+    await s.fail();
+    expect(s.breaker.state).toBe('open');
+    s.advance(5_000);
+    expect(s.breaker.state).toBe('half_open');
+    release();
+    expect(await slow).toBe('late');
+    expect(s.breaker.state).toBe('half_open');
+  });
+
   it('rejects success_threshold above half_open_max_calls', () => {
     expect(() => circuitBreaker({ failureThreshold: 1, resetTimeoutMs: 1, halfOpenMaxCalls: 1, successThreshold: 2 })).toThrow(/successThreshold: must be <= halfOpenMaxCalls/);
   });
