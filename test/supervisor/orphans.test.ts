@@ -67,6 +67,16 @@ describe('killing the supervisor host leaves no orphaned child', () => {
     await until(() => !alive(ready.child), 5000);
   });
 
+  it('process.exit() of the host without stop(): the exit hook kills the child and writes the manifest', async () => {
+    const { host, ready, runsDir } = await startHost('exit-after-ready');
+    await exited(host);
+    expect(host.exitCode).toBe(0);
+    await until(() => !alive(ready.child), 5000);
+    const { readdirSync } = await import('node:fs');
+    const [runId] = readdirSync(runsDir);
+    expect(readJson<Manifest>(`${runsDir}/${runId}/manifest.json`).stopped_at).not.toBeNull();
+  });
+
   it('SIGTERM with handleSignals: children get their stop signal and the manifest is final', async () => {
     const { host, ready, runsDir } = await startHost('handle-signals');
     host.kill('SIGTERM');

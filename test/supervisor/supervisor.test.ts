@@ -289,6 +289,36 @@ describe('supervisor', () => {
   });
 });
 
+describe('aggregate health and the manifest file', () => {
+  it('is the worst of its processes, and the manifest is replaced whole (no temp files left)', async () => {
+    const dir = await tempDir();
+    const [a, b] = [await freePort(), await freePort()];
+    const proc = (name: string, port: number, env: Record<string, string> = {}) => ({
+      name,
+      command: process.execPath,
+      args: [fixture],
+      env: { PORT: String(port), ...env },
+      health: { http: { url: `http://127.0.0.1:${port}/health` }, interval_ms: 50 },
+    });
+    const sup = createSupervisor([proc('a', a), proc('b', b, { UNHEALTHY: '1' })], { runsDir: dir.path, runId: 'agg-run' });
+    cleanups.push(async () => {
+      await sup.stop();
+      await dir.remove();
+    });
+    await sup.start();
+    await sup.waitHealthy('a', 10_000);
+    await until(() => sup.get('b')!.state.kind === 'running');
+    expect(sup.health()).toBe('degraded');
+    await sup.kill('b', 'SIGKILL');
+    await sup.stop();
+    expect(sup.health()).toBe('unhealthy');
+    expect(sup.manifestPath).toBe(`${dir.path}/agg-run/manifest.json`);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(`${dir.path}/agg-run`).sort()).toEqual(['logs', 'manifest.json']);
+    expect(readJson<Manifest>(sup.manifestPath)).toMatchObject({ run_id: 'agg-run', health: 'unhealthy', processes: { a: { state: 'stopped' }, b: {} } });
+  });
+});
+
 describe('applyProcessPlan', () => {
   it('applies kill, pause and restart plans to the named process', async () => {
     const { sup, port } = await setup();
