@@ -121,7 +121,8 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
 
   const breaker = circuitBreaker({
     failureThreshold: opts.failureThreshold ?? 10,
-    resetTimeoutMs: opts.resetTimeoutMs ?? 2000,
+    // Short: while open, only two trial calls per second reach the database; recovery is quick.
+    resetTimeoutMs: opts.resetTimeoutMs ?? 1000,
     halfOpenMaxCalls: 2,
     successThreshold: 1,
     // Only an unreachable or failing database opens the breaker, never a bad query of ours.

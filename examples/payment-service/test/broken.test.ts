@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type RunningPostgres } from '../src/embedded-pg.js';
+import { verifyPayments } from '../src/verify.js';
 import { TcpForwarder, call, startService, type RunningService } from './helpers.js';
 
 let db: RunningPostgres;
@@ -55,5 +56,15 @@ describe('the deliberately broken mode (PAYMENT_BROKEN=1)', () => {
     }
     expect(acked.status).toBe(201);
     expect(await rowsFor('lost-1')).toBe(0);
+  });
+
+  it('fails verification, naming the duplicated and the lost payments', async () => {
+    const verdict = await verifyPayments(db.url, [
+      { orderId: 'dup-1', amount: 9.99 },
+      { orderId: 'lost-1', amount: 5 },
+    ]);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.duplicates).toEqual([{ orderId: 'dup-1', rows: 2 }]);
+    expect(verdict.lost).toEqual(['lost-1']);
   });
 });

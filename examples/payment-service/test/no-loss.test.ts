@@ -1,24 +1,20 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type RunningPostgres } from '../src/embedded-pg.js';
+import { verifyPayments } from '../src/verify.js';
 import { TcpForwarder, call, startService, waitUntil, type RunningService } from './helpers.js';
 
 let db: RunningPostgres;
 let forwarder: TcpForwarder;
 let svc: RunningService;
-let direct: pg.Client;
 
 beforeAll(async () => {
   db = await startPostgres();
   forwarder = await TcpForwarder.start(db.port);
   svc = await startService({ databaseUrl: forwarder.rewrite(db.url) });
   await svc.ready;
-  direct = new pg.Client(db.url);
-  await direct.connect();
 });
 
 afterAll(async () => {
-  await direct?.end();
   await svc?.close();
   await forwarder?.close();
   await db?.stop();
@@ -57,15 +53,15 @@ describe('under load with the database cut twice (a small drill)', () => {
     };
 
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
-    await sleep(800);
+    await sleep(1000);
     await forwarder.refuse(); // outage: refused, open connections reset mid-transaction
     await sleep(1500);
     await forwarder.restore();
-    await sleep(800);
+    await sleep(1500);
     await forwarder.refuse(); // a blip shorter than the deadline
     await sleep(150);
     await forwarder.restore();
-    await sleep(700);
+    await sleep(1500);
     running = false;
     await Promise.all(workers);
 
@@ -74,21 +70,13 @@ describe('under load with the database cut twice (a small drill)', () => {
 
     expect([...statuses.keys()].every((s) => s === 201 || s === 200 || s === 503), JSON.stringify([...statuses])).toBe(true);
     expect(statuses.get(503) ?? 0).toBeGreaterThan(0); // the outage was seen
-    expect(acked.size).toBeGreaterThan(20);
+    expect(acked.size, JSON.stringify([...statuses])).toBeGreaterThan(10);
 
-    const rows = await direct.query<{ order_id: string; id: string; amount: string; status: string }>(
-      'SELECT order_id, id::text AS id, amount::text AS amount, status FROM payments',
+    const verdict = await verifyPayments(
+      db.url,
+      [...acked].map(([orderId, a]) => ({ orderId, amount: a.amount, id: String(a.id), confirmed: confirmed.has(orderId) })),
     );
-    const byOrder = new Map<string, Array<{ id: string; amount: string; status: string }>>();
-    for (const r of rows.rows) byOrder.set(r.order_id, [...(byOrder.get(r.order_id) ?? []), r]);
-    const duplicates = [...byOrder].filter(([, list]) => list.length > 1).map(([o]) => o);
-    expect(duplicates).toEqual([]);
-    const lost = [...acked].filter(([orderId, a]) => {
-      const row = byOrder.get(orderId)?.[0];
-      return !row || row.id !== a.id || row.amount !== a.amount.toFixed(2);
-    });
-    expect(lost.map(([o]) => o)).toEqual([]);
-    const unconfirmed = [...confirmed].filter((o) => byOrder.get(o)?.[0]?.status !== 'confirmed');
-    expect(unconfirmed).toEqual([]);
+    expect(verdict).toMatchObject({ lost: [], duplicates: [], mismatched: [], unconfirmed: [], ok: true });
+    expect(verdict.storedRows).toBeGreaterThanOrEqual(acked.size);
   }, 30_000);
 });
