@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { HttpExecutorClient } from '../client/index.js';
+import { snakifyKeys } from '../plan/index.js';
 import { runStep, sleep, stepName } from './actions.js';
 import { DrillExecutorError } from './errors.js';
 import {
@@ -367,7 +368,7 @@ class DrillRun {
       name: String(name ?? ''),
       type: String(type ?? ''),
       pid: typeof pid === 'number' ? pid : null,
-      detail,
+      detail: snakifyKeys(detail),
     });
   }
 
