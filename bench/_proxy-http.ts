@@ -174,8 +174,8 @@ function table(head: string[], rows: (string | number)[][]): string {
 /** Prints sections (b) and (c). `--quick` shortens every run. */
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
-  const rounds = quick ? 1 : 3;
-  const seconds = quick ? 2 : 3;
+  const rounds = quick ? 2 : 5;
+  const seconds = 2;
   const latN = quick ? 500 : 2000;
   process.on('exit', cleanup);
   try {
@@ -190,8 +190,12 @@ export async function main(args: string[]): Promise<void> {
     const delayProxy = await child(['proxy', up, 'delay50']);
     const useWrk = hasWrk();
 
-    // warm-up (JIT, keep-alive pools)
-    for (const [, c] of targets) await latencies(c.port, 300, 4);
+    // warm-up (JIT, keep-alive pools): the first seconds of a Node process are much slower
+    for (const [, c] of targets) {
+      await latencies(c.port, 300, 4);
+      if (useWrk) wrk(c.port, 1);
+      else await loop(c.port, 1);
+    }
 
     const rps = new Map<string, number[]>();
     const cpu = new Map<string, number[]>();
@@ -240,6 +244,7 @@ export async function main(args: string[]): Promise<void> {
 
     // (c) delay accuracy
     const samples = quick ? 200 : 600;
+    await latencies(delayProxy.port, 100, 10); // warm-up, discarded
     const delayed = await latencies(delayProxy.port, samples, 10);
     const plain = await latencies(targets[1]?.[1].port ?? upstream.port, samples, 10);
     const err = delayed.map((ms) => ms - 50);

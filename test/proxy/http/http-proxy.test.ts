@@ -252,6 +252,16 @@ describe('createHttpProxy rules', () => {
     expect(upstream.hits.get('GET /d')).toBe(1);
   });
 
+  it('response-phase delay keeps a streamed body intact', async () => {
+    await startProxy();
+    proxy.addRule(rule('late-big', 'delay', { delayMs: 100, phase: 'response' }, { path: '/bytes' }));
+    const r = await http.send('GET', '/bytes?n=300000');
+    expect(r.status).toBe(200);
+    expect(r.body.length).toBe(300_000);
+    expect(r.body).toBe('x'.repeat(300_000));
+    expect(r.ms).toBeGreaterThanOrEqual(90);
+  });
+
   it('draws delays from a uniform distribution', async () => {
     await startProxy();
     proxy.addRule(rule('u', 'delay', { distribution: { type: 'uniform', minMs: 50, maxMs: 150 } }));
