@@ -20,6 +20,8 @@ describe('crash safety: SIGKILL the daemon and restart it on the same state file
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // The issue asks for a 10 s fault; 20 s leaves room for a slow daemon restart (tsx start-up) on a
+  // busy machine, so that the fault is still live when the executor comes back.
   it('re-arms a live fault until its original end time, and does not re-apply an expired one', async () => {
     const config = {
       proxies: [
@@ -32,7 +34,7 @@ describe('crash safety: SIGKILL the daemon and restart it on the same state file
     const long = proxies.find((p) => p.name === 'long')!.listen;
     const short = proxies.find((p) => p.name === 'short')!.listen;
 
-    const a = await call(first.url, 'POST', '/v1/faults/apply', { service: 'long', fault_type: 'abort', fault_config: { http_status: 418 }, duration_seconds: 10 });
+    const a = await call(first.url, 'POST', '/v1/faults/apply', { service: 'long', fault_type: 'abort', fault_config: { http_status: 418 }, duration_seconds: 20 });
     const b = await call(first.url, 'POST', '/v1/faults/apply', { service: 'short', fault_type: 'abort', fault_config: { http_status: 418 }, duration_seconds: 1 });
     const p = await call(first.url, 'POST', '/v1/policies', { id: 'standing', service: 'long', fault_type: 'abort', api: '/policy', fault_config: { http_status: 502 } });
     expect([a.status, b.status, p.status]).toEqual([201, 201, 201]);
@@ -75,5 +77,5 @@ describe('crash safety: SIGKILL the daemon and restart it on the same state file
     expect(Date.parse(done.body.end_time as string) - endA).toBeLessThan(400);
     expect(await probe(long, '/policy')).toBe(502);
     await second.stop({ keepDir: true });
-  });
+  }, 60_000);
 });

@@ -73,7 +73,7 @@ describe('process routes against a real supervised child', () => {
       statePath: ':memory:',
       runsDir: runs,
       logger: pino({ level: 'silent' }),
-      config: { processes: [processConfig(port)] },
+      config: { processes: [processConfig(port)], alerts: { interval_ms: 100, rules: ['restarts > 0'] } },
     });
     await ex.supervisor!.waitHealthy('app', 15_000);
   });
@@ -104,17 +104,27 @@ describe('process routes against a real supervised child', () => {
     const after = await servingWithNewPid(port, before);
     expect(after).not.toBe(before);
     await ex.supervisor!.waitHealthy('app', 10_000);
+    // The restart fires the alert rule from the config; /v1/alerts lists it.
+    let alerts: Array<{ rule: string; state: string; firing: string }> = [];
+    for (let i = 0; i < 50 && alerts.length === 0; i++) {
+      alerts = (await call(ex.url, 'GET', '/v1/alerts')).body.alerts;
+      if (alerts.length === 0) await sleep(50);
+    }
+    expect(alerts[0]).toMatchObject({ rule: 'restarts > 0', state: 'firing' });
+    expect(Date.parse(alerts[0]!.firing)).toBeGreaterThan(0);
   });
 
   it('pause: the process stops answering, then answers again after duration_ms', async () => {
     const pid = (await appPid(port))!;
-    const r = await call(ex.url, 'POST', '/v1/processes/app/pause', { duration_ms: 800 });
+    // Long enough that a slow answer on a busy machine does not eat the whole pause.
+    const r = await call(ex.url, 'POST', '/v1/processes/app/pause', { duration_ms: 3000 });
     expect(r.status).toBe(200);
     expect(r.body.paused).toBe(true);
     const t0 = Date.now();
-    expect(await stopsAnswering(port)).toBe(true);
-    await sleep(Math.max(0, 900 - (Date.now() - t0)));
-    expect(await appPid(port, 2000)).toBe(pid);
+    const stopped = await stopsAnswering(port);
+    expect(stopped).toBe(true);
+    await sleep(Math.max(0, 3100 - (Date.now() - t0)));
+    expect(await appPid(port, 3000)).toBe(pid);
   });
 
   it('restart: stop then start, with a new pid', async () => {
