@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { LoadGenerator, splitUrlTemplate, type LoadTemplate } from '../../src/drill/load.js';
+import { startServer, type TestServer } from './helpers.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const tpl = (url: string, extra: Partial<LoadTemplate> = {}): LoadTemplate => ({ name: 'load', weight: 1, url, method: 'GET', ack: false, ...extra });
+
+describe('load generator (open model)', () => {
+  it('sends rate x duration requests (within 2%) and records every one', async () => {
+    server = await startServer();
+    const gen = new LoadGenerator({ streams: [{ name: 'load', ratePerS: 200, templates: [tpl(`${server.url}/x?n={{seq}}`)] }], durationS: 3, timeoutMs: 2000 });
+    gen.start();
+    await gen.done;
+    await gen.close();
+    const s = gen.summary();
+    expect(Math.abs(s.sent - 600)).toBeLessThanOrEqual(12);
+    expect(s.completed).toBe(s.sent);
+    expect(server.arrivals.length).toBe(s.sent);
+    expect(s.statusCounts['200']).toBe(s.sent);
+    expect(s.timeline.reduce((a, b) => a + b.sent, 0)).toBe(s.sent);
+    expect(s.timeline.reduce((a, b) => a + b.ok + b.errors, 0)).toBe(s.completed);
+  });
+
+  it('keeps its arrival rate while the server stalls, and counts the wait in the latency', async () => {
+    let stallUntil = 0;
+    const held: (() => void)[] = [];
+    server = await startServer((_req, res) => {
+      const answer = () => res.end('ok');
+      if (performance.now() < stallUntil) held.push(answer);
+      else answer();
+    });
+    const t0 = performance.now();
+    // Stall from 1.0 s to 2.2 s: every request arriving then is answered at 2.2 s.
+    setTimeout(() => {
+      stallUntil = performance.now() + 1200;
+      setTimeout(() => held.splice(0).forEach((f) => f()), 1200);
+    }, 1000);
+    const gen = new LoadGenerator({ streams: [{ name: 'load', ratePerS: 100, templates: [tpl(`${server.url}/`)] }], durationS: 3, timeoutMs: 3000, connections: 256 });
+    gen.start();
+    await gen.done;
+    await gen.close();
+    const s = gen.summary();
+    const during = server.arrivals.filter((a) => a.at - t0 >= 1100 && a.at - t0 < 2100).length;
+    // Open model: requests keep arriving at ~100/s while nothing is answered.
+    expect(during).toBeGreaterThanOrEqual(80);
+    expect(Math.abs(s.sent - 300)).toBeLessThanOrEqual(6);
+    expect(s.completed).toBe(s.sent);
+    // The first stalled request waited ~1.2 s, and that shows.
+    expect(s.latencyMs.max).toBeGreaterThanOrEqual(1000);
+    expect(s.latencyMs.max).toBeLessThan(3000);
+    for (const b of s.timeline.slice(0, 3)) expect(b.sent).toBeGreaterThanOrEqual(95);
+  });
+
+  it('times out requests from their scheduled time and names the error kind', async () => {
+    server = await startServer(() => undefined);
+    const gen = new LoadGenerator({ streams: [{ name: 'load', ratePerS: 20, templates: [tpl(`${server.url}/`)] }], durationS: 1, timeoutMs: 300 });
+    gen.start();
+    await gen.done;
+    await gen.close();
+    const s = gen.summary();
+    expect(s.errorKinds.timeout).toBe(s.sent);
+    expect(s.errors).toBe(s.sent);
+    expect(s.latencyMs.p50).toBeGreaterThanOrEqual(290);
+    expect(s.latencyMs.max).toBeLessThan(1500);
+  });
+
+  it('renders templates per request and feeds acknowledged vars to recent.*', async () => {
+    server = await startServer((req, res, body) => {
+      res.statusCode = req.method === 'POST' && (req.url ?? '').startsWith('/create') ? 201 : 200;
+      res.end(body);
+    });
+    const acks: unknown[] = [];
+    const gen = new LoadGenerator({
+      streams: [
+        {
+          name: 'mix',
+          ratePerS: 100,
+          templates: [
+            tpl(`${server.url}/create`, { name: 'create', weight: 3, method: 'POST', vars: { order_id: 'o-{{seq}}' }, body: { order_id: '{{vars.order_id}}', amount: '{{random 1 9 2}}' }, ack: true }),
+            tpl(`${server.url}/confirm/{{recent.create.order_id}}`, { name: 'confirm', weight: 1, method: 'POST' }),
+          ],
+        },
+      ],
+      durationS: 1,
+      onAck: (a) => acks.push(a.vars.order_id),
+    });
+    gen.start();
+    await gen.done;
+    await gen.close();
+    const creates = server.arrivals.filter((a) => a.path === '/create').map((a) => JSON.parse(a.body) as { order_id: string; amount: number });
+    expect(creates.length).toBeGreaterThan(40);
+    expect(new Set(creates.map((c) => c.order_id)).size).toBe(creates.length);
+    expect(typeof creates[0]?.amount).toBe('number');
+    const created = new Set(creates.map((c) => c.order_id));
+    const confirms = server.arrivals.filter((a) => a.path.startsWith('/confirm/'));
+    expect(confirms.length).toBeGreaterThan(5);
+    for (const c of confirms) expect(created.has(c.path.slice('/confirm/'.length))).toBe(true);
+    expect(acks.length).toBe(creates.length);
+  });
+
+  it('splits URL templates into a constant origin and a per-request path', () => {
+    expect(splitUrlTemplate('{{proxies.api.url}}/orders?n={{seq}}')).toEqual({ origin: '{{proxies.api.url}}', path: '/orders?n={{seq}}' });
+    expect(splitUrlTemplate('http://127.0.0.1:{{env.P}}/x/{{seq}}')).toEqual({ origin: 'http://127.0.0.1:{{env.P}}', path: '/x/{{seq}}' });
+    expect(splitUrlTemplate('http://h:1?q=1')).toEqual({ origin: 'http://h:1', path: '/?q=1' });
+  });
+
+  it('runs closed-loop with N workers for benchmarks', async () => {
+    server = await startServer();
+    const gen = new LoadGenerator({ streams: [{ name: 'load', ratePerS: 1, templates: [tpl(`${server.url}/`)] }], durationS: 1, closedLoopConcurrency: 8 });
+    gen.start();
+    await gen.done;
+    await gen.close();
+    const s = gen.summary();
+    expect(s.completed).toBeGreaterThan(100);
+    expect(s.completed).toBe(server.arrivals.length);
+  });
+});
