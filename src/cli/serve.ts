@@ -47,6 +47,8 @@ export async function runDaemon(mode: 'executor' | 'supervisor', opts: ServeOpti
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // The daemon owns live faults: a stray rejection is logged, it must not take them down unreverted.
+  process.on('unhandledRejection', (err) => executor.logger.error({ err }, 'unhandled rejection (a bug)'));
   // One line on stdout for scripts and tests: where the API is.
   process.stdout.write(`faultline ${mode === 'executor' ? 'executor' : 'supervisor'} listening on ${executor.url}\n`);
 }

@@ -74,7 +74,7 @@ export class Applications {
     this.#o = options;
     options.proxies.onRemove((name) => {
       for (const live of [...this.#live.values()]) {
-        if (live.plan.service === name) void this.#finish(live, 'cancelled', `proxy '${name}' was removed`);
+        if (live.plan.service === name) this.#background(this.#finish(live, 'cancelled', `proxy '${name}' was removed`));
       }
     });
   }
@@ -229,13 +229,18 @@ export class Applications {
     return row;
   }
 
+  /** Work started by a timer or an event: a failure is logged, never an unhandled rejection. */
+  #background(work: Promise<void>): void {
+    work.catch((err: unknown) => this.#o.logger?.error({ err: errMsg(err) }, 'background fault work failed'));
+  }
+
   #armStart(live: Live): void {
-    live.startTimer = setTimeout(() => void this.#start(live), Math.max(0, live.row.startAt - Date.now()));
+    live.startTimer = setTimeout(() => this.#background(this.#start(live)), Math.max(0, live.row.startAt - Date.now()));
     live.startTimer.unref();
   }
 
   #armEnd(live: Live): void {
-    live.endTimer = setTimeout(() => void this.#finish(live, 'completed', null), Math.max(0, live.row.endAt - Date.now()));
+    live.endTimer = setTimeout(() => this.#background(this.#finish(live, 'completed', null)), Math.max(0, live.row.endAt - Date.now()));
     live.endTimer.unref();
   }
 

@@ -54,7 +54,9 @@ export class Policies {
     this.#proxies = options.proxies;
     this.#log = options.logger;
     this.#proxies.onCreate((name) => {
-      for (const p of this.#plans.values()) if (p.plan.service === name) void this.#install(p.row.id).catch(() => undefined);
+      for (const p of this.#plans.values()) {
+        if (p.plan.service === name) this.#install(p.row.id).catch((err: unknown) => this.#log?.warn({ policy: p.row.id, err: String(err) }, 'policy not installed'));
+      }
     });
     this.#proxies.onRemove((name) => {
       for (const p of this.#plans.values()) if (p.plan.service === name) this.#installed.delete(p.row.id);
@@ -211,7 +213,7 @@ export class Policies {
     const t = setTimeout(() => {
       // Timers cap at ~24.8 days: re-arm until the real expiry.
       if (Date.now() < expiresAt) this.#armExpiry(row);
-      else void this.#remove(row.id, 'policy_expired');
+      else this.#remove(row.id, 'policy_expired').catch((err: unknown) => this.#log?.error({ policy: row.id, err: String(err) }, 'expiring the policy failed'));
     }, Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1));
     t.unref();
     this.#timers.set(row.id, t);
