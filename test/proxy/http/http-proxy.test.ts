@@ -275,6 +275,35 @@ describe('createHttpProxy rules', () => {
     expect(Math.max(...ms) - Math.min(...ms)).toBeGreaterThan(30); // spread, not a fixed delay
   });
 
+  it('adds and removes a rule 1000 times while requests flow without breaking any request', async () => {
+    await startProxy();
+    let toggles = 0;
+    const toggler = (async () => {
+      for (let i = 0; i < 1000; i++, toggles++) {
+        proxy.addRule(rule('flip', 'abort', { httpStatus: 503 }, { path: '/flip' }));
+        await new Promise((r) => setImmediate(r));
+        proxy.removeRule('flip');
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const out: [string, number][] = [];
+        for (let i = 0; i < 25; i++) {
+          out.push(['/flip', (await http.send('GET', '/flip')).status]);
+          out.push(['/steady', (await http.send('GET', '/steady')).status]);
+        }
+        return out;
+      }),
+    );
+    await toggler;
+    expect(toggles).toBe(1000);
+    const all = replies.flat();
+    expect(all.filter(([p]) => p === '/steady').every(([, s]) => s === 200)).toBe(true);
+    expect(all.filter(([p]) => p === '/flip').every(([, s]) => s === 200 || s === 503)).toBe(true);
+    expect(proxy.listRules()).toEqual([]);
+  });
+
   it('keeps forwarding with 100 non-matching rules', async () => {
     await startProxy();
     for (let i = 0; i < 100; i++) proxy.addRule(rule(`n${i}`, 'abort', { httpStatus: 500 }, { method: 'DELETE', path: `/never/${i}/*` }));
