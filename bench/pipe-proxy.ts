@@ -2,6 +2,7 @@
  * The ceiling for a TCP proxy in Node: a bare `pipe()` proxy, the baseline beside faultline in
  * `bench/proxy.ts`. Standalone: `npm run bench -- pipe-proxy <upstreamPort> [...]` prints the
  * ports it listens on (one proxy per upstream port) as JSON and runs until killed.
+ * `--with-plan` loads faultline's plan module (zod) first: the same runtime as a faultline process.
  */
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +19,9 @@ export function startPipeProxy(upstreamPort: number): Promise<net.Server> {
 }
 
 export async function main(args: string[]): Promise<void> {
+  // `--with-plan`: load faultline's plan module (zod) first, as every faultline process does; on
+  // Node 20 that alone makes the same pipe() proxy use more CPU per byte (see bench/proxy.ts).
+  if (args.includes('--with-plan')) await import('../src/plan/index.js');
   const ports: number[] = [];
   for (const a of args.filter((x) => /^\d+$/.test(x))) ports.push(((await startPipeProxy(Number(a))).address() as net.AddressInfo).port);
   process.stdout.write(`${JSON.stringify({ ports })}\n`);

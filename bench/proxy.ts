@@ -13,7 +13,7 @@
  * Then, if bench/_proxy-http.ts exists, its `main(args)` prints the HTTP proxy sections (b), (c).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -134,7 +134,7 @@ async function waitForPort(port: number, ms = 5000): Promise<void> {
 }
 
 /** HAProxy in TCP mode, one thread (as a single Node process), one frontend per upstream. */
-async function startHaproxy(ports: Ports, dir: string): Promise<Ports> {
+async function startHaproxy(ports: Ports, dir: string): Promise<Ports & { pid: number | undefined }> {
   const front: Ports = { echo: await freePort(), source: await freePort(), http: await freePort() };
   const section = (name: keyof Ports): string =>
     `listen ${name}\n  bind 127.0.0.1:${front[name]}\n  option tcp-smart-accept\n  server s1 127.0.0.1:${ports[name]}\n`;
@@ -150,7 +150,7 @@ async function startHaproxy(ports: Ports, dir: string): Promise<Ports> {
   const child = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   await Promise.all([waitForPort(front.echo), waitForPort(front.source), waitForPort(front.http)]);
-  return front;
+  return { ...front, pid: child.pid };
 }
 
 function connect(port: number): Promise<net.Socket> {
@@ -165,18 +165,32 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 // ---------------------------------------------------------------- measurements
 
 /** MB/s read from an endless source, after a warm-up. */
-async function bulk(port: number, seconds: number): Promise<number> {
+/** CPU time (user + system) a process has used, in ms (Linux /proc; NaN elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ = 100
+  } catch {
+    return NaN;
+  }
+}
+
+/** MB/s read from an endless source after a warm-up, and the proxy's CPU ms per GB moved. */
+async function bulk(port: number, seconds: number, pid?: number): Promise<{ mbps: number; cpuPerGB: number }> {
   const s = await connect(port);
   let bytes = 0;
   s.on('data', (b: Buffer) => (bytes += b.length));
-  await sleep(300);
+  await sleep(200);
   const start = bytes;
+  const cpu0 = cpuMs(pid);
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const moved = bytes - start;
   const ms = performance.now() - t0;
+  const cpu = cpuMs(pid) - cpu0;
   s.destroy();
-  return moved / 1e6 / (ms / 1000);
+  return { mbps: moved / 1e6 / (ms / 1000), cpuPerGB: cpu / (moved / 1e9) };
 }
 
 /** Round trips per second of 64-byte messages over `conns` connections, each one at a time. */
@@ -197,7 +211,7 @@ async function roundTrips(port: number, conns: number, seconds: number): Promise
   }
   await sleep(200);
   for (const s of sockets) s.write(msg);
-  await sleep(300);
+  await sleep(200);
   const start = count;
   const t0 = performance.now();
   await sleep(seconds * 1000);
@@ -233,6 +247,12 @@ async function echoLatency(port: number, samples: number): Promise<number[]> {
   return out;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -252,7 +272,8 @@ function wrk(port: number, seconds: number): Promise<number> {
 
 // ---------------------------------------------------------------- report
 
-type Target = 'direct' | 'faultline' | 'pipe' | 'haproxy';
+/** `pipe+zod`: the same bare pipe proxy in a process that loaded faultline's plan module (zod). */
+type Target = 'direct' | 'faultline' | 'pipe' | 'pipe+zod' | 'haproxy';
 
 function table(title: string, header: string[], rows: (string | number)[][]): void {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
@@ -276,8 +297,9 @@ const ratio = (a: number | undefined, b: number | undefined): string =>
 
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
-  const bulkSeconds = quick ? 1 : 1.5;
-  const rounds = quick ? 1 : 2;
+  const bulkSeconds = quick ? 0.5 : 0.6;
+  const rounds = quick ? 2 : 4;
+  const wrkRounds = quick ? 1 : 2;
   const wrkSeconds = quick ? 2 : 5;
   const samples = quick ? 2000 : 5000;
   const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-'));
@@ -292,40 +314,62 @@ export async function main(args: string[]): Promise<void> {
   try {
     const { info: direct } = await tsChild<Ports>('proxy.ts', ['--child', 'servers']);
     const ups = [direct.echo, direct.source, direct.http].map(String);
-    const { info: fl } = await tsChild<{ ports: number[]; toxic: number }>('proxy.ts', ['--child', 'faultline', ...ups]);
-    const { info: pp } = await tsChild<{ ports: number[] }>('pipe-proxy.ts', ups);
+    const { info: fl, child: flChild } = await tsChild<{ ports: number[]; toxic: number }>('proxy.ts', ['--child', 'faultline', ...ups]);
+    const { info: pp, child: ppChild } = await tsChild<{ ports: number[] }>('pipe-proxy.ts', ups);
+    const { info: pz, child: pzChild } = await tsChild<{ ports: number[] }>('pipe-proxy.ts', [...ups, '--with-plan']);
     const asPorts = (p: number[]): Ports => ({ echo: p[0]!, source: p[1]!, http: p[2]! });
     const targets = new Map<Target, Ports>([
       ['direct', direct],
       ['faultline', asPorts(fl.ports)],
       ['pipe', asPorts(pp.ports)],
+      ['pipe+zod', asPorts(pz.ports)],
     ]);
-    if (has('haproxy')) targets.set('haproxy', await startHaproxy(direct, dir));
-    const names: Target[] = ['direct', 'faultline', 'pipe', 'haproxy'];
+    const pids = new Map<string, number | undefined>([
+      ['faultline', flChild.pid],
+      ['pipe', ppChild.pid],
+      ['pipe+zod', pzChild.pid],
+    ]);
+    if (has('haproxy')) {
+      const ha = await startHaproxy(direct, dir);
+      targets.set('haproxy', ha);
+      pids.set('haproxy', ha.pid);
+    }
+    const names: Target[] = ['direct', 'faultline', 'pipe', 'pipe+zod', 'haproxy'];
     process.stdout.write(
       `faultline TCP proxy bench (node ${process.version}, ${quick ? 'quick' : 'full'}; every process on the same loopback and cores)\n`,
     );
 
-    // (a) best of two interleaved rounds, so that a noisy neighbour hurts every target alike
-    const mbps = new Map<string, number>();
-    const rts = new Map<string, number>();
+    // (a) many short interleaved rounds, median: a noisy neighbour hurts every target alike
+    const bulkRuns = new Map<string, number[]>();
+    const rtRuns = new Map<string, number[]>();
+    const cpuRuns = new Map<string, number[]>();
+    const push = (m: Map<string, number[]>, k: string, v: number): void => void (m.get(k) ?? m.set(k, []).get(k)!).push(v);
     for (let round = 0; round < rounds; round++) {
-      for (const t of names) {
+      const order = round % 2 === 0 ? names : [...names].reverse();
+      for (const t of order) {
         const p = targets.get(t);
         if (p === undefined) continue;
-        mbps.set(t, Math.max(mbps.get(t) ?? 0, await bulk(p.source, bulkSeconds)));
-        rts.set(t, Math.max(rts.get(t) ?? 0, await roundTrips(p.echo, 16, bulkSeconds)));
+        const b = await bulk(p.source, bulkSeconds, pids.get(t));
+        push(bulkRuns, t, b.mbps);
+        push(cpuRuns, t, b.cpuPerGB);
+        push(rtRuns, t, await roundTrips(p.echo, 16, bulkSeconds));
       }
-      mbps.set('faultline+toxic', Math.max(mbps.get('faultline+toxic') ?? 0, await bulk(fl.toxic, bulkSeconds)));
+      const b = await bulk(fl.toxic, bulkSeconds, pids.get('faultline'));
+      push(bulkRuns, 'faultline+toxic', b.mbps);
+      push(cpuRuns, 'faultline+toxic', b.cpuPerGB);
     }
+    const mbps = new Map([...bulkRuns].map(([k, v]) => [k, median(v)]));
+    const cpuPerGB = new Map([...cpuRuns].map(([k, v]) => [k, median(v)]));
+    const rts = new Map([...rtRuns].map(([k, v]) => [k, median(v)]));
     table(
-      `(a) TCP bulk (upstream -> client, ${bulkSeconds} s) and 64-byte round trips (16 connections, ${bulkSeconds} s), best of ${rounds}`,
-      ['target', 'MB/s', 'vs direct', 'vs pipe', 'round trips/s', 'vs direct', 'vs pipe'],
+      `(a) TCP bulk (upstream -> client) and 64-byte round trips (16 connections), ${bulkSeconds} s each, median of ${rounds} interleaved rounds`,
+      ['target', 'MB/s', 'vs direct', 'vs pipe', 'proxy CPU ms/GB', 'round trips/s', 'vs direct', 'vs pipe'],
       [...names, 'faultline+toxic' as const].map((t) => [
         t === 'faultline+toxic' ? 'faultline (latency 0 toxic)' : t,
         mbps.get(t) ?? NaN,
         ratio(mbps.get(t), mbps.get('direct')),
         ratio(mbps.get(t), mbps.get('pipe')),
+        t === 'direct' ? '' : (cpuPerGB.get(t) ?? NaN),
         t === 'faultline+toxic' ? '' : (rts.get(t) ?? NaN),
         t === 'faultline+toxic' ? '' : ratio(rts.get(t), rts.get('direct')),
         t === 'faultline+toxic' ? '' : ratio(rts.get(t), rts.get('pipe')),
@@ -333,15 +377,16 @@ export async function main(args: string[]): Promise<void> {
     );
 
     // (d)
-    const rps = new Map<string, number>();
-    for (let round = 0; round < rounds && has('wrk'); round++) {
-      for (const t of names) {
+    const wrkRuns = new Map<string, number[]>();
+    for (let round = 0; round < wrkRounds && has('wrk'); round++) {
+      for (const t of round % 2 === 0 ? names : [...names].reverse()) {
         const p = targets.get(t);
-        if (p !== undefined) rps.set(t, Math.max(rps.get(t) ?? 0, await wrk(p.http, wrkSeconds)));
+        if (p !== undefined) push(wrkRuns, t, await wrk(p.http, wrkSeconds));
       }
     }
+    const rps = new Map([...wrkRuns].map(([k, v]) => [k, median(v)]));
     table(
-      `(d) small HTTP requests through the TCP proxy: wrk -t1 -c50 -d${wrkSeconds}s, best of ${rounds}${has('wrk') ? '' : ' (wrk not installed)'}`,
+      `(d) small HTTP requests through the TCP proxy: wrk -t1 -c50 -d${wrkSeconds}s, median of ${wrkRounds}${has('wrk') ? '' : ' (wrk not installed)'}`,
       ['target', 'requests/s', 'vs direct', 'vs pipe'],
       names.map((t) => [t, rps.get(t) ?? NaN, ratio(rps.get(t), rps.get('direct')), ratio(rps.get(t), rps.get('pipe'))]),
     );
@@ -363,8 +408,11 @@ export async function main(args: string[]): Promise<void> {
       }),
     );
     process.stdout.write(
-      `\ntargets: faultline >= 0.9x pipe in (a) and (d); added p50 < 0.2 ms. ` +
-        `faultline/pipe: bulk ${ratio(mbps.get('faultline'), mbps.get('pipe'))}, round trips ${ratio(rts.get('faultline'), rts.get('pipe'))}, ` +
+      `\nproxy CPU ms/GB: CPU time the proxy process used per GB it moved (robust to noisy neighbours; lower is better).` +
+        `\npipe+zod: bench/pipe-proxy.ts after importing src/plan (zod), the runtime every faultline process has.` +
+        `\ntargets: faultline >= 0.9x pipe in (a) and (d); added p50 < 0.2 ms. ` +
+        `faultline/pipe: bulk ${ratio(mbps.get('faultline'), mbps.get('pipe'))} (CPU per GB ${ratio(cpuPerGB.get('faultline'), cpuPerGB.get('pipe'))}; ` +
+        `vs pipe+zod: bulk ${ratio(mbps.get('faultline'), mbps.get('pipe+zod'))}, CPU per GB ${ratio(cpuPerGB.get('faultline'), cpuPerGB.get('pipe+zod'))}), round trips ${ratio(rts.get('faultline'), rts.get('pipe'))}, ` +
         `wrk ${ratio(rps.get('faultline'), rps.get('pipe'))}; added p50 ${fmt(percentile(lat.get('faultline') ?? [], 50) - percentile(base, 50))} ms\n`,
     );
   } finally {
