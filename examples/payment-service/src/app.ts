@@ -153,8 +153,10 @@ export function createPaymentApp(opts: PaymentAppOptions): PaymentService {
             try {
               await createPaymentUnsafe(pool, id, p.orderId, p.amountCents);
               pending.delete(id);
-            } catch {
-              break;
+            } catch (err) {
+              // 23505: an earlier flush of this id did commit (its answer was lost).
+              if ((err as { code?: unknown }).code === '23505') pending.delete(id);
+              else break;
             }
           }
         })().finally(() => {
