@@ -134,3 +134,30 @@ describe('the SQLite store', () => {
     }
   });
 });
+
+describe('/v1/health', () => {
+  it('shows exporter failures while the daemon stays healthy', async () => {
+    const ex = await startExecutor({
+      listen: '127.0.0.1:0',
+      statePath: ':memory:',
+      logger: quiet,
+      // Nothing listens on port 9: every export fails, is counted, and is retried with backoff.
+      config: { telemetry: { exporters: [{ type: 'pushgateway', url: 'http://127.0.0.1:9', interval_ms: 100 }] } },
+    });
+    try {
+      let exporters: Array<{ name: string; error_count: number; last_error: string | null }> = [];
+      for (let i = 0; i < 60; i++) {
+        const h = await call(ex.url, 'GET', '/v1/health');
+        expect(h.body.status).toBe('ok');
+        exporters = h.body.exporters;
+        if ((exporters[0]?.error_count ?? 0) > 0) break;
+        await sleep(50);
+      }
+      expect(exporters[0]).toMatchObject({ name: expect.stringContaining('pushgateway') });
+      expect(exporters[0]!.error_count).toBeGreaterThan(0);
+      expect(exporters[0]!.last_error).toEqual(expect.any(String));
+    } finally {
+      await ex.close();
+    }
+  });
+});
