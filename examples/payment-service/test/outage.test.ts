@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type RunningPostgres } from '../src/embedded-pg.js';
 import { TcpForwarder, call, startService, waitUntil, type RunningService } from './helpers.js';
@@ -117,6 +118,26 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
     const res = await pending;
     expect(res.status).toBe(201);
     expect(res.ms).toBeLessThan(ANSWER_WITHIN_MS);
+  });
+
+  it('retries through PostgreSQL terminating its connections (57P01 admin shutdown) and answers 201', async () => {
+    await Promise.all(Array.from({ length: 4 }, (_, i) => call('GET', `${svc.url}/payment/warm-${i}`)));
+    const admin = new pg.Client(db.url);
+    await admin.connect();
+    try {
+      // Terminate in a loop while creates run, so some land on a connection being killed.
+      const creates = Promise.all(
+        Array.from({ length: 6 }, (_, i) => call('POST', `${svc.url}/payment`, { order_id: `terminated-${i}`, amount: 6 })),
+      );
+      for (let i = 0; i < 5; i++) {
+        await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'payment-service'");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const results = await creates;
+      expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    } finally {
+      await admin.end();
+    }
   });
 
   it('keeps serving when idle pooled connections are cut (pool errors do not crash the process)', async () => {
