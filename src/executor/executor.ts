@@ -161,8 +161,15 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
       for (const p of config.proxies) {
         const prev = stored.get(p.name);
         // Reuse the port a port-0 proxy got last time, so clients keep their address across restarts.
-        const listenAddr = p.listen.endsWith(':0') && prev && prev.upstream === p.upstream ? prev.listen : p.listen;
-        await proxies.create({ name: p.name, listen: listenAddr, upstream: p.upstream, protocol: p.protocol, enabled: prev?.enabled ?? p.enabled });
+        const reuse = p.listen.endsWith(':0') && prev !== undefined && prev.upstream === p.upstream ? prev.listen : undefined;
+        const spec = { name: p.name, listen: reuse ?? p.listen, upstream: p.upstream, protocol: p.protocol, enabled: prev?.enabled ?? p.enabled };
+        try {
+          await proxies.create(spec);
+        } catch (err) {
+          if (reuse === undefined) throw err;
+          logger.warn({ proxy: p.name, listen: reuse }, 'last address is taken; listening on a new port');
+          await proxies.create({ ...spec, listen: p.listen });
+        }
       }
       for (const p of stored.values()) {
         if (fromConfig.has(p.name)) continue;
