@@ -378,17 +378,29 @@ export async function main(args: string[]): Promise<void> {
 
     // (d)
     const wrkRuns = new Map<string, number[]>();
+    const wrkCpu = new Map<string, number[]>();
     for (let round = 0; round < wrkRounds && has('wrk'); round++) {
       for (const t of round % 2 === 0 ? names : [...names].reverse()) {
         const p = targets.get(t);
-        if (p !== undefined) push(wrkRuns, t, await wrk(p.http, wrkSeconds));
+        if (p === undefined) continue;
+        const cpu0 = cpuMs(pids.get(t));
+        const r = await wrk(p.http, wrkSeconds);
+        push(wrkRuns, t, r);
+        push(wrkCpu, t, ((cpuMs(pids.get(t)) - cpu0) * 1000) / (r * wrkSeconds));
       }
     }
     const rps = new Map([...wrkRuns].map(([k, v]) => [k, median(v)]));
+    const cpuPerReq = new Map([...wrkCpu].map(([k, v]) => [k, median(v)]));
     table(
       `(d) small HTTP requests through the TCP proxy: wrk -t1 -c50 -d${wrkSeconds}s, median of ${wrkRounds}${has('wrk') ? '' : ' (wrk not installed)'}`,
-      ['target', 'requests/s', 'vs direct', 'vs pipe'],
-      names.map((t) => [t, rps.get(t) ?? NaN, ratio(rps.get(t), rps.get('direct')), ratio(rps.get(t), rps.get('pipe'))]),
+      ['target', 'requests/s', 'vs direct', 'vs pipe', 'proxy CPU us/req'],
+      names.map((t) => [
+        t,
+        rps.get(t) ?? NaN,
+        ratio(rps.get(t), rps.get('direct')),
+        ratio(rps.get(t), rps.get('pipe')),
+        t === 'direct' ? '' : (cpuPerReq.get(t) ?? NaN),
+      ]),
     );
 
     // (e)
@@ -413,7 +425,7 @@ export async function main(args: string[]): Promise<void> {
         `\ntargets: faultline >= 0.9x pipe in (a) and (d); added p50 < 0.2 ms. ` +
         `faultline/pipe: bulk ${ratio(mbps.get('faultline'), mbps.get('pipe'))} (CPU per GB ${ratio(cpuPerGB.get('faultline'), cpuPerGB.get('pipe'))}; ` +
         `vs pipe+zod: bulk ${ratio(mbps.get('faultline'), mbps.get('pipe+zod'))}, CPU per GB ${ratio(cpuPerGB.get('faultline'), cpuPerGB.get('pipe+zod'))}), round trips ${ratio(rts.get('faultline'), rts.get('pipe'))}, ` +
-        `wrk ${ratio(rps.get('faultline'), rps.get('pipe'))}; added p50 ${fmt(percentile(lat.get('faultline') ?? [], 50) - percentile(base, 50))} ms\n`,
+        `wrk ${ratio(rps.get('faultline'), rps.get('pipe'))} (CPU per request ${ratio(cpuPerReq.get('faultline'), cpuPerReq.get('pipe'))}); added p50 ${fmt(percentile(lat.get('faultline') ?? [], 50) - percentile(base, 50))} ms\n`,
     );
   } finally {
     cleanup();
