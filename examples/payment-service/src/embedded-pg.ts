@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
-import { chmod, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,11 +181,36 @@ type EmbeddedPostgresCtor = typeof EmbeddedPostgresClass;
 
 /**
  * Initialises the template cluster once per package version, format and user: initdb, then the
- * `payments` database. Concurrent callers each build their own and the first rename wins.
+ * `payments` database. One process builds it (a lock directory, taken over when older than a
+ * minute); concurrent callers wait for it instead of running initdb side by side.
  */
 async function ensureTemplate(EmbeddedPostgres: EmbeddedPostgresCtor, base: string, onLog: (m: string) => void): Promise<string> {
   const template = join(base, `faultline-pg-template-${packageVersion()}-f${TEMPLATE_FORMAT}-${process.getuid?.() ?? 'u'}`);
-  if (existsSync(join(template, 'PG_VERSION')) && existsSync(join(template, 'global', 'pg_control'))) return template;
+  const ready = (): boolean => existsSync(join(template, 'PG_VERSION')) && existsSync(join(template, 'global', 'pg_control'));
+  if (ready()) return template;
+  const lock = `${template}.lock`;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (ready()) return template;
+      const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+      if (age > 60_000) await rm(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    if (ready()) return template;
+    await buildTemplate(EmbeddedPostgres, base, template, onLog);
+    return template;
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function buildTemplate(EmbeddedPostgres: EmbeddedPostgresCtor, base: string, template: string, onLog: (m: string) => void): Promise<void> {
   const staging = await mkdtemp(join(base, 'faultline-pg-init-'));
   await chmod(staging, 0o755);
   const dataDir = join(staging, 'data');
@@ -214,14 +239,13 @@ async function ensureTemplate(EmbeddedPostgres: EmbeddedPostgresCtor, base: stri
     try {
       await rename(dataDir, template);
     } catch (err) {
-      // Another process finished first: use its template.
+      // A builder that took over a stale lock finished first: use its template.
       const exists = await stat(join(template, 'PG_VERSION')).then(() => true, () => false);
       if (!exists) throw err;
     }
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  return template;
 }
 
 function packageVersion(): string {
