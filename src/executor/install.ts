@@ -4,7 +4,7 @@
  * file and the scheduler) owns ids, timing and reverting; the proxy and supervisor own the effect.
  */
 import { defaultRegistry, type FaultPlan } from '../plan/index.js';
-import type { HttpFaultType, HttpRuleSpec, Proxy, ToxicSpec, ToxicType } from '../proxy/index.js';
+import { installPlan, type Proxy } from '../proxy/index.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { FaultMismatchError, NoSupervisorError, NotFoundError } from './errors.js';
 import type { ProxyManager } from './proxies.js';
@@ -53,31 +53,17 @@ export async function install(
     const release = await deps.proxies.holdDown(proxy.name);
     return { oneShot: false, revert: release };
   }
-  if (proxy.protocol === 'tcp') {
-    const { stream, ...config } = plan.faultConfig as { stream: 'upstream' | 'downstream' } & Record<string, unknown>;
-    const spec = { name: faultId, type: plan.faultType as ToxicType, stream, toxicity: plan.percentage / 100, config } as unknown as ToxicSpec;
-    proxy.addToxic(spec);
-    return {
-      oneShot: false,
-      revert: async () => {
-        // The proxy may have been replaced (update) since: remove from the current one.
-        const current = deps.proxies.get(proxy.name);
-        if (current?.protocol === 'tcp') current.removeToxic(faultId);
-        if (current !== proxy) proxy.removeToxic(faultId);
-      },
-    };
-  }
-  const rule: Record<string, unknown> = { id: faultId, type: plan.faultType as HttpFaultType, config: plan.faultConfig, percentage: plan.percentage };
-  if (plan.method !== undefined) rule.method = plan.method;
-  if (plan.api !== undefined) rule.path = plan.api;
-  if (plan.headers !== undefined) rule.headers = plan.headers;
-  proxy.addRule(rule as unknown as HttpRuleSpec);
+  // Toxics and rules: the proxy module's installPlan (toxic/rule id = faultId). The proxy may be
+  // replaced by an update (faults copied over) in the meantime, so revert on the current one too.
+  const remove = installPlan(proxy, plan, faultId);
   return {
     oneShot: false,
     revert: async () => {
+      remove();
       const current = deps.proxies.get(proxy.name);
-      if (current?.protocol === 'http') current.removeRule(faultId);
-      if (current !== proxy) proxy.removeRule(faultId);
+      if (current === undefined || current === proxy) return;
+      if (current.protocol === 'tcp') current.removeToxic(faultId);
+      else current.removeRule(faultId);
     },
   };
 }
