@@ -12,10 +12,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+// The child runs in a temp folder: point --import at this checkout's tsx, not at the cwd's.
+const tsxLoader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
 
 /** Options of {@link startDaemon}. */
 export interface DaemonOptions {
@@ -60,7 +62,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const ownsDir = options.dir === undefined;
   const statePath = options.statePath ?? join(dir, 'state.db');
   const command = options.command ?? 'serve';
-  const args = ['--import', 'tsx', join(root, 'src/cli/main.ts'), command, '--listen', options.listen ?? '127.0.0.1:0'];
+  const args = ['--import', tsxLoader, join(root, 'src/cli/main.ts'), command, '--listen', options.listen ?? '127.0.0.1:0'];
   if (command === 'serve') args.push('--state', statePath);
   let configPath = options.configPath;
   if (options.config !== undefined) {
