@@ -92,6 +92,15 @@ export function toUnavailable(err: unknown, breaker: CircuitBreakerPolicy | unde
 export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
   const deadline = timeout({ totalMs: opts.deadlineMs ?? 2000, strategy: 'aggressive' });
   const probeDeadline = timeout({ totalMs: opts.probeMs ?? 1000, strategy: 'aggressive' });
+  // Each call gets its own parent signal: concurrent calls sharing one would trip Node's
+  // listener-leak warning (cockatiel adds an abort listener per call to the parent).
+  const probeDirect = async (fn: () => Promise<void>): Promise<void> => {
+    try {
+      await probeDeadline.execute(() => fn(), new AbortController().signal);
+    } catch (err) {
+      throw toUnavailable(err, undefined);
+    }
+  };
   if (opts.broken === true) {
     return {
       run: async (fn) => {
@@ -101,20 +110,8 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
           throw toUnavailable(err, undefined);
         }
       },
-      probe: async (fn) => {
-        try {
-          await probeDeadline.execute(() => fn(), new AbortController().signal);
-        } catch (err) {
-          throw toUnavailable(err, undefined);
-        }
-      },
-      probeDirect: async (fn) => {
-        try {
-          await probeDeadline.execute(() => fn(), new AbortController().signal);
-        } catch (err) {
-          throw toUnavailable(err, undefined);
-        }
-      },
+      probe: probeDirect,
+      probeDirect,
       state: () => 'closed',
     };
   }
@@ -147,8 +144,6 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
   const guarded = wrap(deadline, retrying, breaker);
   const probing = wrap(probeDeadline, breaker);
 
-  // Each call gets its own parent signal: concurrent calls sharing one would trip Node's
-  // listener-leak warning (cockatiel adds an abort listener per call to the parent).
   return {
     run: async (fn) => {
       try {
@@ -168,13 +163,7 @@ export function createDbPolicy(opts: DbPolicyOptions = {}): DbPolicy {
         throw toUnavailable(err, breaker);
       }
     },
-    probeDirect: async (fn) => {
-      try {
-        await probeDeadline.execute(() => fn(), new AbortController().signal);
-      } catch (err) {
-        throw toUnavailable(err, undefined);
-      }
-    },
+    probeDirect,
     state: () => breaker.state,
   };
 }
