@@ -73,14 +73,20 @@ export type ExecutorConfig = z.output<typeof executorConfigSchema>;
 /** One proxy of the config (wire form, defaults filled). */
 export type ProxyConfig = z.output<typeof proxyConfigSchema>;
 
+/** Configs this module produced: passing one back (loadConfig -> startExecutor) is not re-parsed. */
+const parsed = new WeakSet<object>();
+
 /**
- * Validates a config object (already parsed from YAML/JSON).
+ * Validates a config object (already parsed from YAML/JSON). A config returned by
+ * `loadConfig`/`parseConfig` is returned as it is (some sections parse into richer objects).
  * @throws ConfigInvalidError naming each bad path.
  */
 export function parseConfig(input: unknown, file = '(inline)'): ExecutorConfig {
+  if (input !== null && typeof input === 'object' && parsed.has(input)) return input as ExecutorConfig;
   const result = executorConfigSchema.safeParse(input ?? {});
   const issues = [...(result.success ? [] : fieldIssues(result.error, input ?? {})), ...duplicateProxyIssues(input)];
   if (!result.success || issues.length > 0) throw new ConfigInvalidError(file, issues);
+  parsed.add(result.data);
   return result.data;
 }
 

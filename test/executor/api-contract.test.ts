@@ -92,6 +92,21 @@ describe('loadConfig', () => {
     expect(config.proxies.every((p) => p.protocol === 'tcp' || p.protocol === 'http')).toBe(true);
   });
 
+  it('starts an executor from a loaded config (alerts, telemetry, proxies)', async () => {
+    const file = join(dir, 'ok.yaml');
+    writeFileSync(
+      file,
+      ['proxies:', '  - name: db', '    listen: 127.0.0.1:0', '    upstream: 127.0.0.1:5432', 'alerts:', '  - error_rate > 0.1 for 30s', '  - restarts > 3 in 60s', 'telemetry:', '  exporters: []'].join('\n'),
+    );
+    const ex = await startExecutor({ config: await loadConfig(file), listen: '127.0.0.1:0', statePath: ':memory:', logger: pino({ level: 'silent' }) });
+    try {
+      expect(ex.proxies.require('db').protocol).toBe('tcp');
+      expect((await ex.app.inject({ method: 'GET', url: '/v1/alerts' })).json()).toEqual({ alerts: [] });
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('names the path of every bad field', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(
