@@ -3,6 +3,8 @@
  * never thrown (a drill that breaks half-way still rolls back and reports).
  */
 import { rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
 import type { FaultRecord, PhaseName, StepResult } from './journal.js';
 import { httpCall, runCommand, runProbe, runSql, type ProbeEnv } from './probes.js';
 import type { Step } from './spec.js';
@@ -172,6 +174,11 @@ export async function runStep(step: Step, phase: PhaseName, index: number, env: 
         return result('ok', { rows: rows.slice(0, 1000), row_count: rows.length }, null);
       }
       case 'remove': {
+        for (const p of s.paths) {
+          // A templating slip must not wipe a home or the filesystem root.
+          const abs = resolve(p);
+          if (abs === '/' || abs === resolve(homedir()) || abs === process.cwd()) throw new Error(`refusing to remove ${abs}`);
+        }
         for (const p of s.paths) await rm(p, { recursive: true, force: true });
         return result('ok', { removed: s.paths }, null);
       }

@@ -430,11 +430,22 @@ export class LoadGenerator {
     return s.templates[s.templates.length - 1]!;
   }
 
-  #recent = (template: string, name: string): unknown => {
-    const tpl = this.#templates.find((t) => t.def.name === template);
-    if (!tpl || tpl.recent.length === 0) return undefined;
-    return tpl.recent[Math.floor(Math.random() * tpl.recent.length)]?.[name];
-  };
+  /**
+   * `recent.<template>.<var>` for one request: the first use picks a random acknowledged request
+   * of that template, later uses in the same request read the same one (so `order_id` and
+   * `amount` of a retried payment belong together).
+   */
+  #recentFor(): (template: string, name: string) => unknown {
+    let picked: Map<string, Readonly<Record<string, unknown>> | undefined> | undefined;
+    return (template, name) => {
+      picked ??= new Map();
+      if (!picked.has(template)) {
+        const tpl = this.#templates.find((t) => t.def.name === template);
+        picked.set(template, tpl && tpl.recent.length > 0 ? tpl.recent[Math.floor(Math.random() * tpl.recent.length)] : undefined);
+      }
+      return picked.get(template)?.[name];
+    };
+  }
 
   #fire(s: { templates: CompiledTemplate[]; cumWeights: number[] }, scheduled: number): void {
     this.#send(this.#pick(s), scheduled, Math.floor((scheduled - this.#t0) / 1000));
@@ -450,7 +461,7 @@ export class LoadGenerator {
       const base = tpl.vars.length > 0 || !tpl.path.constant || tpl.body || tpl.headers ? this.#ctx() : undefined;
       let ctx: TemplateContext | undefined;
       if (base) {
-        ctx = { ...base, seq, recent: this.#recent };
+        ctx = { ...base, seq, recent: this.#recentFor() };
         if (tpl.vars.length > 0) {
           vars = {};
           ctx = { ...ctx, vars };

@@ -664,6 +664,17 @@ class DrillRun {
       }),
     );
     try {
+      // Alerts the executor's own rules fired during the run (error rate, latency, breaker...).
+      const body = await client.call<{ alerts?: { rule?: string; state?: string; firing?: string; resolved?: string | null; value?: number | null }[] }>('GET', '/v1/alerts');
+      const since = iso(this.#t0);
+      for (const a of body.alerts ?? []) {
+        if (!a.firing || a.firing < since) continue;
+        this.journal.alerts.push({ rule: String(a.rule ?? ''), kind: 'alert', firedAt: a.firing, resolvedAt: a.resolved ?? null, value: typeof a.value === 'number' ? a.value : null, message: `executor alert ${a.state ?? ''}`.trim() });
+      }
+    } catch {
+      // An executor without alert rules.
+    }
+    try {
       const procs = await client.listProcesses();
       this.journal.processes.summary = procs.map((p) => ({
         name: String(p.name),

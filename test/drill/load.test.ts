@@ -81,8 +81,9 @@ describe('load generator (open model)', () => {
           name: 'mix',
           ratePerS: 100,
           templates: [
-            tpl(`${server.url}/create`, { name: 'create', weight: 3, method: 'POST', vars: { order_id: 'o-{{seq}}' }, body: { order_id: '{{vars.order_id}}', amount: '{{random 1 9 2}}' }, ack: true }),
+            tpl(`${server.url}/create`, { name: 'create', weight: 3, method: 'POST', vars: { order_id: 'o-{{seq}}', amount: '{{random 1 9 2}}' }, body: { order_id: '{{vars.order_id}}', amount: '{{vars.amount}}' }, ack: true }),
             tpl(`${server.url}/confirm/{{recent.create.order_id}}`, { name: 'confirm', weight: 1, method: 'POST' }),
+            tpl(`${server.url}/retry`, { name: 'retry', weight: 1, method: 'POST', vars: { order_id: '{{recent.create.order_id}}' }, body: { order_id: '{{vars.order_id}}', amount: '{{recent.create.amount}}' } }),
           ],
         },
       ],
@@ -101,6 +102,11 @@ describe('load generator (open model)', () => {
     expect(confirms.length).toBeGreaterThan(5);
     for (const c of confirms) expect(created.has(c.path.slice('/confirm/'.length))).toBe(true);
     expect(acks.length).toBe(creates.length);
+    // A retry reads order_id and amount from the same acknowledged create.
+    const amounts = new Map(creates.map((c) => [c.order_id, c.amount]));
+    const retries = server.arrivals.filter((a) => a.path === '/retry').map((a) => JSON.parse(a.body) as { order_id: string; amount: number });
+    expect(retries.length).toBeGreaterThan(5);
+    for (const r of retries) expect(amounts.get(r.order_id)).toBe(r.amount);
   });
 
   it('splits URL templates into a constant origin and a per-request path', () => {
