@@ -7,11 +7,19 @@ let server: TestServer;
 let tmp: ReturnType<typeof tempDir>;
 let env: Record<string, string | undefined>;
 
+let readyAt = 0;
+
 beforeEach(async () => {
   let n = 0;
+  readyAt = 0;
   server = await startServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/arm') readyAt = Date.now() + 2500;
+    if (path === '/ready') {
+      res.statusCode = Date.now() >= readyAt ? 200 : 503;
+      return res.end('{}');
+    }
     if (req.method === 'POST' && path === '/items') {
       res.statusCode = 201;
       return res.end(JSON.stringify({ id: `item-${++n}` }));
@@ -142,5 +150,55 @@ rollbacks:
     expect(Date.parse(fault.end!) - Date.parse(fault.start!)).toBeLessThan(20_000);
     expect(journal.load?.statusCounts['503']).toBeGreaterThan(0);
     expect(journal.verdict.reasons.join('\n')).toContain('stop condition tripped');
+  });
+
+  it('fails with exit 2 when the steady state comes back later than recovery_within_s, and says how late', async () => {
+    const drill = parseDrill(`
+name: slow-recovery
+${executor}
+steady_state:
+  probes:
+    - { kind: http, name: ready, url: "{{proxies.api.url}}/ready" }
+method:
+  - kind: fault
+    plan: { service: api, fault_type: abort, duration_seconds: 1, fault_config: { http_status: 503 } }
+  - { kind: http, name: arm, url: "{{env.UPSTREAM}}/arm", method: POST }
+verify:
+  recovery_within_s: 1
+  recovery_poll_ms: 50
+`);
+    const { exitCode, journal } = await runDrill(drill, { env, reportDir: tmp.dir });
+    expect(exitCode).toBe(2);
+    expect(journal.recovery.ok).toBe(false);
+    // The upstream is ready ~2.5 s after arm; the fault ended ~1 s after it started.
+    expect(journal.recovery.recoveryMs).toBeGreaterThanOrEqual(1000);
+    expect(journal.recovery.recoveryMs).toBeLessThan(5000);
+    expect(journal.verdict.recovered).toBe(false);
+    expect(journal.verdict.reasons.join('\n')).toMatch(/recovery took \d+ ms, limit 1 s/);
+  });
+
+  it('runs only up to the named phase: --phase baseline injects nothing', async () => {
+    const drill = parseDrill(`
+name: baseline-only
+${executor}
+load: { url: "{{proxies.api.url}}/orders", rate_per_s: 20, duration_s: 20 }
+baseline_s: 1
+steady_state:
+  probes: [{ kind: metric, metric: "error_rate <= 0.01" }]
+method:
+  - kind: fault
+    plan: { service: api, fault_type: abort, duration_seconds: 5, fault_config: { http_status: 503 } }
+rollbacks:
+  - { kind: http, url: "{{env.UPSTREAM}}/rollback", method: POST }
+`);
+    const started = Date.now();
+    const { exitCode, journal } = await runDrill(drill, { env, reportDir: tmp.dir, phase: 'baseline' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(exitCode).toBe(0);
+    expect(journal.phases.map((p) => p.name)).toEqual(['preflight', 'baseline']);
+    expect(journal.faults).toEqual([]);
+    expect(journal.steadyState.before[0]?.ok).toBe(true);
+    expect(server.hits.get('/rollback')).toBeUndefined();
+    expect(journal.load?.sent).toBeGreaterThan(10);
   });
 });
