@@ -201,4 +201,30 @@ rollbacks:
     expect(server.hits.get('/rollback')).toBeUndefined();
     expect(journal.load?.sent).toBeGreaterThan(10);
   });
+
+  it('checks the steady state during the method at its interval, and waits for a fault to end with wait: true', async () => {
+    const drill = parseDrill(`
+name: during
+${executor}
+load: { url: "{{proxies.api.url}}/orders", rate_per_s: 20, duration_s: 3 }
+baseline_s: 0.5
+steady_state:
+  probes: [{ kind: http, name: up, url: "{{env.UPSTREAM}}/health" }]
+  during: { interval_s: 0.5 }
+method:
+  - kind: fault
+    name: slow
+    wait: true
+    output: slow
+    plan: { service: api, fault_type: delay, duration_seconds: 1.5, fault_config: { delay_ms: 20 } }
+`);
+    const { exitCode, journal } = await runDrill(drill, { env, reportDir: tmp.dir });
+    expect(exitCode).toBe(0);
+    const step = journal.steps[0]!;
+    expect(step).toMatchObject({ name: 'slow', status: 'ok', output: { status: 'completed' } });
+    expect(step.durationMs).toBeGreaterThanOrEqual(1300);
+    expect(journal.steadyState.during.length).toBeGreaterThanOrEqual(2);
+    expect(journal.steadyState.during.every((r) => r.ok)).toBe(true);
+    expect(journal.faults[0]?.observation).toMatchObject({ requests: expect.any(Number) });
+  });
 });
