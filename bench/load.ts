@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- load [--connections N] [--duration S]`: the drill load generator's
+ * `npm run bench -- load [--connections N] [--duration S] [--rounds R]`: the drill load generator's
  * sustainable request rate against a trivial node:http server, side by side with autocannon at
  * the same concurrency, in one run.
  *
@@ -10,7 +10,7 @@
  *   - faultline closed loop, N workers (every request recorded: per-second buckets + HDR)
  *   - faultline open model at fixed arrival rates (a share of autocannon's rate): the achieved
  *     rate and p99 show where the open model saturates (latency counts from the scheduled time).
- * Each closed-loop figure is the best of two interleaved rounds (shared, noisy machines).
+ * Closed-loop figures are the medians of interleaved rounds (shared, noisy machines).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -98,6 +98,11 @@ async function runOurs(url: string, connections: number, durationS: number, open
   };
 }
 
+function median(rows: Row[]): Row {
+  const sorted = [...rows].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
 function table(rows: Row[], base: number): string {
   const head = ['tool', 'mode', 'conns', 'target', 'req/s', 'vs autocannon', 'p50 ms', 'p99 ms', 'recorded'];
   const body = rows.map((r) => [r.tool, r.mode, String(r.conns), r.target, String(r.rps), `${(r.rps / base).toFixed(2)}x`, r.p50.toFixed(2), r.p99.toFixed(2), r.recorded]);
@@ -109,27 +114,31 @@ function table(rows: Row[], base: number): string {
 /** Entry point for `npm run bench -- load`. */
 export async function main(args: string[]): Promise<void> {
   const connections = arg(args, '--connections', 50);
-  const durationS = arg(args, '--duration', 5);
+  const durationS = arg(args, '--duration', 3);
+  const rounds = arg(args, '--rounds', 4);
   const { url, child } = await startServer();
   try {
     // Warm up both clients and the server's JIT.
     await runAutocannon(url, connections, 1);
     await runOurs(url, connections, 1);
+    // Short interleaved rounds, compared by their medians: the machine's noise hits both alike.
     const ac: Row[] = [];
     const ours: Row[] = [];
-    for (let round = 0; round < 2; round++) {
-      ac.push(await runAutocannon(url, connections, durationS));
+    for (let round = 0; round < rounds; round++) {
+      const acFirst = round % 2 === 0;
+      if (acFirst) ac.push(await runAutocannon(url, connections, durationS));
       ours.push(await runOurs(url, connections, durationS));
+      if (!acFirst) ac.push(await runAutocannon(url, connections, durationS));
     }
-    const bestAc = ac.reduce((a, b) => (b.rps > a.rps ? b : a));
-    const bestOurs = ours.reduce((a, b) => (b.rps > a.rps ? b : a));
+    const bestAc = median(ac);
+    const bestOurs = median(ours);
     const open: Row[] = [];
     for (const share of [0.5, 1.0, 1.5]) {
       open.push(await runOurs(url, Math.max(connections, 256), durationS, Math.round(bestAc.rps * share)));
     }
-    process.stdout.write(`\nload generator vs autocannon: GET ${url}/ ("ok"), server in its own process, ${durationS} s per row, Node ${process.version}\n\n`);
+    process.stdout.write(`\nload generator vs autocannon: GET ${url}/ ("ok"), server in its own process, ${durationS} s per run, Node ${process.version}\n\n`);
     process.stdout.write(`${table([bestAc, bestOurs, ...open], bestAc.rps)}\n\n`);
-    process.stdout.write(`closed-loop ratio faultline/autocannon: ${(bestOurs.rps / bestAc.rps).toFixed(2)} (target >= 0.80)\n`);
+    process.stdout.write(`closed-loop ratio faultline/autocannon (medians of ${rounds} interleaved rounds): ${(bestOurs.rps / bestAc.rps).toFixed(2)} (target >= 0.80)\n`);
     process.stdout.write(`rounds: autocannon ${ac.map((r) => r.rps).join(', ')}; faultline ${ours.map((r) => r.rps).join(', ')} req/s\n`);
   } finally {
     child.kill('SIGKILL');

@@ -155,7 +155,6 @@ interface CompiledTemplate {
   readonly buckets: (Bucket | undefined)[];
   /** Per-second sent counts (by scheduled time). */
   readonly sent: number[];
-  readonly total: Histogram;
   totalSent: number;
   totalCompleted: number;
   totalErrors: number;
@@ -165,14 +164,38 @@ interface CompiledTemplate {
   recentNext: number;
 }
 
-interface InFlight {
-  readonly tpl: CompiledTemplate;
-  readonly scheduled: number;
-  readonly deadline: number;
-  readonly seq: number;
-  readonly vars: Readonly<Record<string, unknown>> | undefined;
-  controller: Dispatcher.DispatchController | undefined;
-  done: boolean;
+/** One request in flight; it is its own undici handler (no closures per request). */
+class InFlight implements Dispatcher.DispatchHandler {
+  controller: Dispatcher.DispatchController | undefined = undefined;
+  done = false;
+  status = 0;
+  constructor(
+    readonly tpl: CompiledTemplate,
+    readonly scheduled: number,
+    readonly deadline: number,
+    readonly seq: number,
+    readonly vars: Readonly<Record<string, unknown>> | undefined,
+    private readonly onDone: (f: InFlight, status: number | null, err: unknown) => void,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.done) controller.abort(new LoadCancelledError('expired'));
+    else this.controller = controller;
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(): void {}
+
+  onResponseEnd(): void {
+    this.onDone(this, this.status, null);
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.onDone(this, null, err);
+  }
 }
 
 const RECENT_MAX = 1000;
@@ -290,7 +313,6 @@ export class LoadGenerator {
       vars: Object.entries(def.vars ?? {}).map(([k, v]) => [k, compileValue(v)]),
       buckets: [],
       sent: [],
-      total: newHist(3),
       totalSent: 0,
       totalCompleted: 0,
       totalErrors: 0,
@@ -489,26 +511,16 @@ export class LoadGenerator {
       this.#record(tpl, scheduled, null, 'client_backlog', seq, vars);
       return;
     }
-    const f: InFlight = { tpl, scheduled, deadline: scheduled + this.#timeoutMs, seq, vars, controller: undefined, done: false };
+    const f = new InFlight(tpl, scheduled, scheduled + this.#timeoutMs, seq, vars, this.#onDone);
     this.#inflight.add(f);
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (controller) => {
-        if (f.done) controller.abort(new LoadCancelledError('expired'));
-        else f.controller = controller;
-      },
-      onResponseStart: (_c, statusCode) => {
-        (f as { status?: number }).status = statusCode;
-      },
-      onResponseData: () => undefined,
-      onResponseEnd: () => this.#complete(f, (f as { status?: number }).status ?? 0, null),
-      onResponseError: (_c, err) => this.#complete(f, null, err),
-    };
     try {
-      this.#pool(tpl.origin).dispatch({ path, method: tpl.method, headers: headers ?? null, body: body ?? null }, handler);
+      this.#pool(tpl.origin).dispatch({ path, method: tpl.method, headers: headers ?? null, body: body ?? null }, f);
     } catch (err) {
       this.#complete(f, null, err);
     }
   }
+
+  #onDone = (f: InFlight, status: number | null, err: unknown): void => this.#complete(f, status, err);
 
   #closedNext(): void {
     if (!this.#scheduling) return;
@@ -573,10 +585,8 @@ export class LoadGenerator {
       inc(tpl.kinds, kind);
       if (kind === 'timeout') b.timeouts++;
     }
-    if (kind !== 'client_backlog') {
-      b.hist.recordValue(latencyUs);
-      tpl.total.recordValue(latencyUs);
-    }
+    // One histogram per second and template; totals are merged from them when asked.
+    if (kind !== 'client_backlog') b.hist.recordValue(latencyUs);
     if (tpl.def.ack && status !== null && status >= 200 && status < 300) {
       const v = vars ?? {};
       if (tpl.recent.length < RECENT_MAX) tpl.recent.push(v);
@@ -661,7 +671,7 @@ export class LoadGenerator {
 
   /** The journal's load section. */
   summary(): LoadSummary {
-    const total = newHist(3);
+    const total = newHist(2);
     const status = new Map<string, number>();
     const kinds = new Map<string, number>();
     let sent = 0;
@@ -670,7 +680,9 @@ export class LoadGenerator {
     const streams: LoadStreamSummary[] = [];
     for (const s of this.#streams) {
       for (const t of s.templates) {
-        total.add(t.total);
+        const tplHist = newHist(2);
+        for (const b of t.buckets) if (b) tplHist.add(b.hist);
+        total.add(tplHist);
         sent += t.totalSent;
         completed += t.totalCompleted;
         errors += t.totalErrors;
@@ -684,7 +696,7 @@ export class LoadGenerator {
           completed: t.totalCompleted,
           statusCounts: toRecord(t.status),
           errorKinds: toRecord(t.kinds),
-          latencyMs: latencyOf(t.total),
+          latencyMs: latencyOf(tplHist),
         });
       }
     }
