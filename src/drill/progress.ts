@@ -57,7 +57,7 @@ export function createProgress(options: ProgressOptions): { onProgress: (e: Prog
     if (tty && last !== '') out.write('\r\x1b[2K');
   };
   const draw = () => {
-    if (tty && last !== '') out.write(last.slice(0, Math.max(20, (out.columns ?? 120) - 1)));
+    if (tty && last !== '') out.write(last.slice(0, Math.max(40, (out.columns || 160) - 1)));
   };
   return {
     onProgress: (e) => {

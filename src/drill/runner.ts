@@ -34,7 +34,7 @@ import {
 import { LoadGenerator, streamsFromSpec, type AckRecord, type LiveStats } from './load.js';
 import { compare, metricValue, parseMetricExpr, runCheck, runProbe, type DrillExecutorClient, type ProbeEnv } from './probes.js';
 import { STOP_RE, type Drill, type Probe, type Step } from './spec.js';
-import { renderValue, type TemplateContext } from './template.js';
+import { renderConfig, renderValue, type TemplateContext } from './template.js';
 
 /** Phases `--phase` accepts, in order. */
 export const runnablePhases = ['preflight', 'baseline', 'inject', 'recover', 'verify', 'cleanup'] as const;
@@ -99,28 +99,6 @@ type StartExecutor = (options: Record<string, unknown>) => Promise<EmbeddedExecu
 
 const errMsg = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const iso = (ms: number = Date.now()) => new Date(ms).toISOString();
-
-const KEEP_STRINGS = new Set(['env', 'args', 'command', 'cwd', 'name']);
-
-function stringsOnly(value: unknown): unknown {
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return value.map(stringsOnly);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stringsOnly(v)]));
-  return value;
-}
-
-/** Replaces numeric-looking strings from whole-string templates by numbers (ports in configs). */
-function coerceNumbers(value: unknown, original: unknown): unknown {
-  if (typeof original === 'string' && /^\s*\{\{[^}]*\}\}\s*$/.test(original) && typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  if (Array.isArray(value) && Array.isArray(original)) return value.map((v, i) => coerceNumbers(v, original[i]));
-  if (value !== null && typeof value === 'object' && original !== null && typeof original === 'object') {
-    const out: Record<string, unknown> = {};
-    // Environment values, arguments and commands are strings whatever they look like.
-    for (const [k, v] of Object.entries(value)) out[k] = KEEP_STRINGS.has(k) ? stringsOnly(v) : coerceNumbers(v, (original as Record<string, unknown>)[k]);
-    return out;
-  }
-  return value;
-}
 
 class DrillRun {
   readonly #drill: Drill;
@@ -320,7 +298,7 @@ class DrillRun {
       } catch (err) {
         throw new DrillExecutorError(`cannot load the embedded executor: ${errMsg(err)}`, err);
       }
-      const config = coerceNumbers(renderValue(ex.config ?? {}, this.ctx()), ex.config ?? {});
+      const config = renderConfig(ex.config ?? {}, this.ctx());
       const runsDir = this.#opts.writeReport === false ? await this.#tmp() : join(this.#runDir, 'runs');
       this.#embedded = await start({ config, listen: '127.0.0.1:0', statePath: ':memory:', embedded: true, runsDir, logger: await this.#executorLogger(), ...(token !== undefined ? { token } : {}) });
       this.#executorUrl = this.#embedded.url;

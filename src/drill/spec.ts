@@ -4,11 +4,12 @@
  * user payloads (headers, bodies, plans, executor config, expected values) keep their keys.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { camelCase, fieldIssues, formatPath, safeParsePlan, type Camelize, type FieldIssue } from '../plan/index.js';
 import { DrillInvalidError, DrillReadError } from './errors.js';
-import { checkExpression, collectExpressions } from './template.js';
+import { checkExpression, collectExpressions, renderConfig } from './template.js';
 
 const name = z
   .string({ error: 'must be a string' })
@@ -578,8 +579,17 @@ export function parseDrill(text: string, file: string | null = null): Drill {
 /** Validates the embedded executor's config with the executor's own schema, when that module is present. */
 async function checkEmbeddedConfig(drill: Drill): Promise<FieldIssue[]> {
   if (!drill.executor?.embedded || drill.executor.config === undefined) return [];
-  // Templates in the config are rendered at run time; validate only template-free configs strictly.
-  if (collectExpressions(drill.executor.config).length > 0) return [];
+  // Templates are rendered at run time; render them now as the run would (env, run), and skip
+  // the check only when a value is not known yet (an env var set later).
+  let config: unknown;
+  try {
+    config = renderConfig(drill.executor.config, {
+      env: process.env,
+      run: { id: 'validate', dir: '', acks_file: '', cwd: process.cwd(), drill_dir: drill.file ? dirname(resolve(drill.file)) : process.cwd() },
+    });
+  } catch {
+    return [];
+  }
   let schema: z.ZodType | undefined;
   try {
     const mod = (await import('../executor/index.js' as string)) as { executorConfigSchema?: z.ZodType };
@@ -588,9 +598,9 @@ async function checkEmbeddedConfig(drill: Drill): Promise<FieldIssue[]> {
     return [];
   }
   if (!schema) return [];
-  const r = schema.safeParse(drill.executor.config);
+  const r = schema.safeParse(config);
   if (r.success) return [];
-  return fieldIssues(r.error, drill.executor.config).map((i) => ({ path: i.path === '(root)' ? 'executor.config' : `executor.config.${i.path}`, message: i.message }));
+  return fieldIssues(r.error, config).map((i) => ({ path: i.path === '(root)' ? 'executor.config' : `executor.config.${i.path}`, message: i.message }));
 }
 
 /**

@@ -214,3 +214,34 @@ export function collectExpressions(value: unknown, path: (string | number)[] = [
   if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => collectExpressions(v, [...path, k]));
   return [];
 }
+
+const KEEP_STRINGS = new Set(['env', 'args', 'command', 'cwd', 'name']);
+
+function stringsOnly(value: unknown): unknown {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map(stringsOnly);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stringsOnly(v)]));
+  return value;
+}
+
+/** Replaces numeric-looking strings from whole-string templates by numbers (ports in configs). */
+function coerceNumbers(value: unknown, original: unknown): unknown {
+  if (typeof original === 'string' && /^\s*\{\{[^}]*\}\}\s*$/.test(original) && typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  if (Array.isArray(value) && Array.isArray(original)) return value.map((v, i) => coerceNumbers(v, original[i]));
+  if (value !== null && typeof value === 'object' && original !== null && typeof original === 'object') {
+    const out: Record<string, unknown> = {};
+    // Environment values, arguments and commands are strings whatever they look like.
+    for (const [k, v] of Object.entries(value)) out[k] = KEEP_STRINGS.has(k) ? stringsOnly(v) : coerceNumbers(v, (original as Record<string, unknown>)[k]);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Renders an executor config: numeric-looking results of whole-string templates become numbers
+ * (`port: "{{env.PORT}}"`), except under `env`, `args`, `command`, `cwd` and `name`, which stay
+ * strings. @throws TemplateError
+ */
+export function renderConfig(config: unknown, ctx: TemplateContext): unknown {
+  return coerceNumbers(renderValue(config, ctx), config);
+}

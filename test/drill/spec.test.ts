@@ -109,6 +109,15 @@ describe('faultline validate', () => {
     expect(cli(['validate', join(tmp.dir, 'missing.yaml')]).status).toBe(4);
   });
 
+  it('checks an embedded executor config with the executor schema, templates rendered as a run would', async () => {
+    const file = join(tmp.dir, 'cfg.yaml');
+    writeFileSync(
+      file,
+      'name: cfg\nexecutor:\n  embedded: true\n  config:\n    proxies:\n      - { name: api, protocol: htp, listen: "127.0.0.1:{{env.NOPE || 0}}", upstream: "http://127.0.0.1:1" }\n',
+    );
+    await expect(loadDrill(file)).rejects.toMatchObject({ code: 'FL_ERR_DRILL_INVALID', issues: [{ path: 'executor.config.proxies[0].protocol' }] });
+  });
+
   it('finds the example drills valid', async () => {
     for (const f of ['http-delay.yaml', 'process-kill.yaml', 'smoke-preflight.yaml']) {
       await expect(loadDrill(join('examples/drills', f)), f).resolves.toMatchObject({ name: f.replace('.yaml', '') });
