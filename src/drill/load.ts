@@ -14,7 +14,7 @@
  * one ends) exists for benchmarks.
  */
 import { build, type Histogram } from 'hdr-histogram-js';
-import { Pool, type Dispatcher } from 'undici';
+import { Client, Pool, type Dispatcher } from 'undici';
 import type { LatencyStats, LoadStreamSummary, LoadSummary, TimelineBucket } from './journal.js';
 import type { LoadSpec } from './spec.js';
 import { compileTemplate, compileValue, TemplateError, type CompiledValue, type Template, type TemplateContext } from './template.js';
@@ -176,6 +176,8 @@ class InFlight implements Dispatcher.DispatchHandler {
     readonly seq: number,
     readonly vars: Readonly<Record<string, unknown>> | undefined,
     private readonly onDone: (f: InFlight, status: number | null, err: unknown) => void,
+    /** The closed-loop worker that sent it, -1 in the open model. */
+    readonly worker: number,
   ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -266,6 +268,7 @@ export class LoadGenerator {
   readonly #timeoutMs: number;
   readonly #maxInFlight: number;
   readonly #pools = new Map<string, Pool>();
+  readonly #workers: Client[] = [];
   readonly #streams: { def: LoadStream; templates: CompiledTemplate[]; cumWeights: number[]; next: number; intervalMs: number; end: number }[];
   readonly #templates: CompiledTemplate[] = [];
   readonly #inflight = new Set<InFlight>();
@@ -367,7 +370,10 @@ export class LoadGenerator {
     this.#sweep = setInterval(() => this.#expire(), Math.min(50, Math.max(5, this.#timeoutMs / 4)));
     this.#sweep.unref?.();
     if (this.#opts.closedLoopConcurrency !== undefined) {
-      for (let w = 0; w < this.#opts.closedLoopConcurrency; w++) this.#closedNext();
+      // One connection per worker: no pool queue between a worker and its socket.
+      const tpl = this.#templates[0];
+      if (tpl) for (let w = 0; w < this.#opts.closedLoopConcurrency; w++) this.#workers.push(new Client(tpl.origin, { pipelining: 1, keepAliveTimeout: 10_000 }));
+      for (let w = 0; w < this.#workers.length; w++) this.#closedNext(w);
       this.#timer = setTimeout(() => this.#endScheduling(), this.#opts.durationS * 1000);
     } else {
       this.#tick();
@@ -393,8 +399,9 @@ export class LoadGenerator {
 
   /** Closes the connection pools. Call after `done`. */
   async close(): Promise<void> {
-    await Promise.all([...this.#pools.values()].map((p) => p.destroy().catch(() => undefined)));
+    await Promise.all([...this.#pools.values(), ...this.#workers].map((p) => p.destroy().catch(() => undefined)));
     this.#pools.clear();
+    this.#workers.length = 0;
   }
 
   #endScheduling(): void {
@@ -473,7 +480,7 @@ export class LoadGenerator {
     this.#send(this.#pick(s), scheduled, Math.floor((scheduled - this.#t0) / 1000));
   }
 
-  #send(tpl: CompiledTemplate, scheduled: number, sentSecond: number): void {
+  #send(tpl: CompiledTemplate, scheduled: number, sentSecond: number, worker = -1): void {
     const seq = this.#seq++;
     let path: string;
     let headers: Record<string, string> | undefined;
@@ -511,10 +518,10 @@ export class LoadGenerator {
       this.#record(tpl, scheduled, null, 'client_backlog', seq, vars);
       return;
     }
-    const f = new InFlight(tpl, scheduled, scheduled + this.#timeoutMs, seq, vars, this.#onDone);
+    const f = new InFlight(tpl, scheduled, scheduled + this.#timeoutMs, seq, vars, this.#onDone, worker);
     this.#inflight.add(f);
     try {
-      this.#pool(tpl.origin).dispatch({ path, method: tpl.method, headers: headers ?? null, body: body ?? null }, f);
+      (worker >= 0 ? this.#workers[worker]! : this.#pool(tpl.origin)).dispatch({ path, method: tpl.method, headers: headers ?? null, body: body ?? null }, f);
     } catch (err) {
       this.#complete(f, null, err);
     }
@@ -522,12 +529,12 @@ export class LoadGenerator {
 
   #onDone = (f: InFlight, status: number | null, err: unknown): void => this.#complete(f, status, err);
 
-  #closedNext(): void {
+  #closedNext(worker: number): void {
     if (!this.#scheduling) return;
     const tpl = this.#templates[0];
     if (!tpl) return;
     const now = performance.now();
-    this.#send(tpl, now, Math.floor((now - this.#t0) / 1000));
+    this.#send(tpl, now, Math.floor((now - this.#t0) / 1000), worker);
   }
 
   #complete(f: InFlight, status: number | null, err: unknown): void {
@@ -535,7 +542,7 @@ export class LoadGenerator {
     f.done = true;
     this.#inflight.delete(f);
     if (!(err instanceof LoadCancelledError)) this.#record(f.tpl, f.scheduled, status, err === null ? null : errorKind(err), f.seq, f.vars);
-    if (this.#opts.closedLoopConcurrency !== undefined) queueMicrotask(() => this.#closedNext());
+    if (f.worker >= 0) queueMicrotask(() => this.#closedNext(f.worker));
     this.#maybeFinish();
   }
 
