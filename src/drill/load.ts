@@ -1,7 +1,7 @@
 /**
  * The load generator: an open model (constant arrival rate) that records every request.
  *
- *   schedule: t0 + i/rate ──▶ render template ──▶ undici Pool.dispatch ──▶ status | error kind
+ *   schedule: t0 + i/rate ──▶ render template ──▶ a free connection (or a FIFO) ──▶ status | error kind
  *        │ (sent late when the loop is busy;          │                        │
  *        │  latency still counts from t0 + i/rate)    └── sweep: timeout from the scheduled time
  *        ▼                                                                     ▼
@@ -14,7 +14,7 @@
  * one ends) exists for benchmarks.
  */
 import { build, type Histogram } from 'hdr-histogram-js';
-import { Client, Pool, type Dispatcher } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 import type { LatencyStats, LoadStreamSummary, LoadSummary, TimelineBucket } from './journal.js';
 import type { LoadSpec } from './spec.js';
 import { compileTemplate, compileValue, TemplateError, type CompiledValue, type Template, type TemplateContext } from './template.js';
@@ -192,11 +192,74 @@ class InFlight implements Dispatcher.DispatchHandler {
   onResponseData(): void {}
 
   onResponseEnd(): void {
+    this.release?.();
     this.onDone(this, this.status, null);
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.release?.();
     this.onDone(this, null, err);
+  }
+
+  /** Set by {@link Connections} when the request got a connection; frees it for the next one. */
+  release: (() => void) | undefined = undefined;
+}
+
+/**
+ * Connections to one origin: one undici Client (one socket, no pipelining) per connection, an
+ * idle stack and a FIFO of requests waiting for one. O(1) per request, where a Pool scans its
+ * clients; a queued request's latency still counts from its scheduled time.
+ */
+class Connections {
+  readonly #idle: Client[] = [];
+  readonly #all: Client[] = [];
+  #queue: [Dispatcher.DispatchOptions, InFlight][] = [];
+  #head = 0;
+
+  constructor(
+    private readonly origin: string,
+    private readonly max: number,
+    private readonly options: Client.Options,
+  ) {}
+
+  send(opts: Dispatcher.DispatchOptions, f: InFlight): void {
+    let client = this.#idle.pop();
+    if (!client && this.#all.length < this.max) {
+      client = new Client(this.origin, this.options);
+      this.#all.push(client);
+    }
+    if (client) this.#dispatch(client, opts, f);
+    else this.#queue.push([opts, f]);
+  }
+
+  #dispatch(client: Client, opts: Dispatcher.DispatchOptions, f: InFlight): void {
+    let released = false;
+    f.release = () => {
+      if (released) return;
+      released = true;
+      this.#next(client);
+    };
+    client.dispatch(opts, f);
+  }
+
+  #next(client: Client): void {
+    while (this.#head < this.#queue.length) {
+      const [opts, f] = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as never;
+      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      // Expired while waiting (already recorded as a timeout): never sent.
+      if (f.done) continue;
+      this.#dispatch(client, opts, f);
+      return;
+    }
+    this.#idle.push(client);
+  }
+
+  clients(): Client[] {
+    return this.#all;
   }
 }
 
@@ -267,7 +330,7 @@ export class LoadGenerator {
   readonly #opts: LoadOptions;
   readonly #timeoutMs: number;
   readonly #maxInFlight: number;
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, Connections>();
   readonly #workers: Client[] = [];
   readonly #streams: { def: LoadStream; templates: CompiledTemplate[]; cumWeights: number[]; next: number; intervalMs: number; end: number }[];
   readonly #templates: CompiledTemplate[] = [];
@@ -332,12 +395,11 @@ export class LoadGenerator {
     return this.#opts.context?.() ?? { env: process.env };
   }
 
-  #pool(origin: string): Pool {
+  #pool(origin: string): Connections {
     let pool = this.#pools.get(origin);
     if (!pool) {
       const backstop = this.#timeoutMs * 2 + 1000;
-      pool = new Pool(origin, {
-        connections: this.#opts.closedLoopConcurrency ?? this.#opts.connections ?? 128,
+      pool = new Connections(origin, this.#opts.connections ?? 128, {
         pipelining: 1,
         keepAliveTimeout: 10_000,
         headersTimeout: backstop,
@@ -399,7 +461,7 @@ export class LoadGenerator {
 
   /** Closes the connection pools. Call after `done`. */
   async close(): Promise<void> {
-    await Promise.all([...this.#pools.values(), ...this.#workers].map((p) => p.destroy().catch(() => undefined)));
+    await Promise.all([...[...this.#pools.values()].flatMap((p) => p.clients()), ...this.#workers].map((p) => p.destroy().catch(() => undefined)));
     this.#pools.clear();
     this.#workers.length = 0;
   }
@@ -520,8 +582,10 @@ export class LoadGenerator {
     }
     const f = new InFlight(tpl, scheduled, scheduled + this.#timeoutMs, seq, vars, this.#onDone, worker);
     this.#inflight.add(f);
+    const opts: Dispatcher.DispatchOptions = { path, method: tpl.method, headers: headers ?? null, body: body ?? null };
     try {
-      (worker >= 0 ? this.#workers[worker]! : this.#pool(tpl.origin)).dispatch({ path, method: tpl.method, headers: headers ?? null, body: body ?? null }, f);
+      if (worker >= 0) this.#workers[worker]!.dispatch(opts, f);
+      else this.#pool(tpl.origin).send(opts, f);
     } catch (err) {
       this.#complete(f, null, err);
     }
