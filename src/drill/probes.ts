@@ -427,7 +427,7 @@ async function checkOnce(c: PreflightCheck, env: ProbeEnv): Promise<string> {
     case 'process': {
       if (c.process !== undefined) {
         if (!env.client) throw new Error('no executor to ask');
-        const r = processOk(await env.client.getProcess(c.process), false);
+        const r = processOk(await env.client.getProcess(c.process), c.healthy);
         if (!r.ok) throw new Error(`${c.process}: ${r.message}`);
         return `${c.process}: ${r.message}`;
       }

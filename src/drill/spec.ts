@@ -165,6 +165,8 @@ const preflightCheck = z.discriminatedUnion(
         pid_file: text.optional(),
         /** A process name (as in /proc/<pid>/comm or its command line). */
         process_name: text.optional(),
+        /** For a supervised process: require health `healthy` (default), not just running. */
+        healthy: z.boolean().default(true),
       })
       .refine((c) => [c.process, c.pid_file, c.process_name].filter((x) => x !== undefined).length === 1, {
         error: 'needs exactly one of process, pid_file, process_name',

@@ -1,0 +1,35 @@
+import { createServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkDrill, loadDrill, runDrill } from '../../src/drill/index.js';
+import { tempDir } from './helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.remove());
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('example drills run as they are', () => {
+  it('smoke-preflight: every check passes against the supervised echo service', async () => {
+    const env = { ...process.env, FL_SERVICE_PORT: String(await freePort()) };
+    const { ok, results } = await checkDrill(await loadDrill('examples/drills/smoke-preflight.yaml'), { env });
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('process-kill: the service is killed, restarted by the supervisor, and healthy again in time', async () => {
+    const env = { ...process.env, FL_SERVICE_PORT: String(await freePort()), FL_PROXY_PORT: String(await freePort()) };
+    const { exitCode, journal } = await runDrill(await loadDrill('examples/drills/process-kill.yaml'), { env, reportDir: tmp.dir });
+    expect(journal.verdict.reasons).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(journal.recovery.ok).toBe(true);
+    expect(journal.processes.summary[0]).toMatchObject({ name: 'echo', restartCount: 1 });
+    expect(journal.processes.events.some((e) => e.type === 'exited')).toBe(true);
+    expect(journal.results.restart).toMatchObject({ ok: true });
+  }, 40_000);
+});
