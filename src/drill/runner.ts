@@ -240,7 +240,10 @@ class DrillRun {
     return status;
   }
 
-  #setOutput(name: string | undefined, value: unknown): void {
+  #setOutput(name: string | undefined, value: unknown, spread = false): void {
+    if (spread && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) if (!this.#drill.results || this.#drill.results.includes(k)) this.#results[k] = v;
+    }
     if (name === undefined) return;
     this.#steps[name] = value;
     if (!this.#drill.results || this.#drill.results.includes(name)) this.#results[name] = value;
@@ -251,7 +254,7 @@ class DrillRun {
     for (const [i, p] of probes.entries()) {
       const r = await runProbe(p, this.#probeEnv(undefined, defaultWindow), `${prefix}[${i}]`);
       const { output, ...result } = r;
-      this.#setOutput(p.output, output);
+      this.#setOutput(p.output, output, p.spread);
       out.push(result);
       this.#emit({ type: 'probe', when, result });
     }
@@ -273,7 +276,7 @@ class DrillRun {
           this.#emit({ type: 'fault', fault: f });
         },
       });
-      this.#setOutput(step.output, r.output);
+      this.#setOutput(step.output, r.output, step.spread);
       sink.push(r);
       this.#emit({ type: 'step', result: r });
       if (r.status === 'failed' && step.stopOnFailure && phase === 'inject') {

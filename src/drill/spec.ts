@@ -61,6 +61,12 @@ const common = {
   name: name.optional(),
   guidance: text.optional(),
 };
+/** What probes have besides `common`. */
+const probeCommon = {
+  ...common,
+  /** Also copy the fields of an object value into the report's top-level `results` (`lost_payments: 0`). */
+  spread: z.boolean().default(false),
+};
 
 const sqlSource = {
   driver: z.enum(['postgres', 'sqlite'], { error: "must be 'postgres' or 'sqlite'" }),
@@ -78,7 +84,7 @@ function sqlSourceCheck(s: { driver: string; url?: string | undefined; path?: st
 
 const httpProbe = z.strictObject({
   kind: z.literal('http'),
-  ...common,
+  ...probeCommon,
   url,
   method: httpMethod.default('GET'),
   headers: headers.optional(),
@@ -92,7 +98,7 @@ const httpProbe = z.strictObject({
 
 const metricProbe = z.strictObject({
   kind: z.literal('metric'),
-  ...common,
+  ...probeCommon,
   metric: metricExpr,
   /** The last N seconds of the load; default: the whole load so far. */
   window_s: positiveSeconds.optional(),
@@ -108,7 +114,7 @@ const metricProbe = z.strictObject({
 const sqlProbe = z
   .strictObject({
     kind: z.literal('sql'),
-    ...common,
+    ...probeCommon,
     ...sqlSource,
     /** What the value is: the first column of the first row (`scalar`), the first row, or all rows. */
     value: z.enum(['scalar', 'row', 'rows'], { error: 'must be scalar, row or rows' }).default('scalar'),
@@ -119,7 +125,7 @@ const sqlProbe = z
 
 const processProbe = z.strictObject({
   kind: z.literal('process'),
-  ...common,
+  ...probeCommon,
   /** A process supervised by the executor. */
   process: name,
   /** Require health `healthy` (default) or just running. */
@@ -129,7 +135,7 @@ const processProbe = z.strictObject({
 
 const commandProbe = z.strictObject({
   kind: z.literal('command'),
-  ...common,
+  ...probeCommon,
   run: argv,
   cwd: text.optional(),
   env: z.record(z.string(), z.string()).optional(),
@@ -231,6 +237,8 @@ const stepCommon = {
   output: name.optional(),
   /** Stop the method when this step fails (default: record and go on). */
   stop_on_failure: z.boolean().default(false),
+  /** Also copy the fields of an object output into the report's top-level `results`. */
+  spread: z.boolean().default(false),
 };
 
 const stepKinds = ['fault', 'kill', 'pause', 'restart', 'wait', 'probe', 'http', 'await', 'halt', 'command', 'sql', 'remove'] as const;

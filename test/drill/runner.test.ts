@@ -105,6 +105,13 @@ verify:
       name: same-id
       url: "{{env.UPSTREAM}}/items/{{steps.created.body.id}}"
       expect: { path: id, equals: "{{steps.read.body.id}}" }
+    - kind: command
+      name: payments-intact
+      run: [node, -e, "console.log(JSON.stringify({ lost_payments: 0, duplicate_payments: 0 }))"]
+      json: true
+      spread: true
+      output: payment_check
+      expect: [{ path: lost_payments, equals: 0 }]
 `);
     const { exitCode, journal } = await runDrill(drill, { env, reportDir: tmp.dir });
     expect(journal.steps.map((s) => [s.name, s.status])).toEqual([
@@ -114,6 +121,7 @@ verify:
     expect(server.hits.get('/items/item-1')).toBe(2);
     expect(journal.verify[0]).toMatchObject({ name: 'same-id', ok: true });
     expect(journal.results.created).toMatchObject({ status: 201, body: { id: 'item-1' } });
+    expect(journal.results).toMatchObject({ lost_payments: 0, duplicate_payments: 0, payment_check: { lost_payments: 0 } });
     expect(exitCode).toBe(0);
   });
 
