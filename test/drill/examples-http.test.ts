@@ -1,0 +1,28 @@
+import { createServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadDrill, runDrill } from '../../src/drill/index.js';
+import { tempDir } from './helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.remove());
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('example drill http-delay', () => {
+  it('slows half the GETs behind the HTTP proxy, sees it in p95, and finds the service fast again after', async () => {
+    const env = { ...process.env, FL_SERVICE_PORT: String(await freePort()), FL_PROXY_PORT: String(await freePort()) };
+    const { exitCode, journal } = await runDrill(await loadDrill('examples/drills/http-delay.yaml'), { env, reportDir: tmp.dir });
+    expect(journal.verdict.reasons).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(journal.faults[0]).toMatchObject({ faultType: 'delay', target: 'api', status: 'completed' });
+    expect(journal.verify.find((r) => r.name === 'delay-was-seen')?.ok).toBe(true);
+    expect(journal.load?.sent).toBeGreaterThanOrEqual(630);
+    expect(journal.load?.timeline.length).toBeGreaterThanOrEqual(16);
+  }, 40_000);
+});
