@@ -416,6 +416,11 @@ export class LoadGenerator {
     return this.#epoch0;
   }
 
+  /** True from `start` until the last request ended. */
+  get active(): boolean {
+    return this.#started && (this.#scheduling || this.#inflight.size > 0);
+  }
+
   /** Seconds since start. */
   elapsedS(): number {
     return this.#started ? (performance.now() - this.#t0) / 1000 : 0;

@@ -450,7 +450,7 @@ class DrillRun {
         phase: this.#phase,
         elapsedS: (Date.now() - this.#t0) / 1000,
         totalS,
-        live: this.#load && this.#load.startedAt > 0 ? this.#load.live() : null,
+        live: this.#load?.active ? this.#load.live() : null,
         activeFaults: this.#activeFaults(),
       });
     }, this.#opts.tickMs ?? 500);
@@ -618,7 +618,9 @@ class DrillRun {
   async #stopLoad(): Promise<void> {
     if (!this.#load) return;
     await this.#load.stop({ abort: this.#stopped() });
-    this.#stopTimers();
+    // The monitors read the load; the progress ticker runs on until the end of the run.
+    for (const t of [this.#monitor, this.#during]) if (t) clearInterval(t);
+    this.#monitor = this.#during = undefined;
     this.journal.load = this.#load.summary();
     await this.#load.close();
     if (this.#acks) await new Promise<void>((r) => this.#acks?.end(r));
