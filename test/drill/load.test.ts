@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LoadGenerator, splitUrlTemplate, type LoadTemplate } from '../../src/drill/load.js';
+import { parseDrill } from '../../src/drill/index.js';
+import { LoadGenerator, splitUrlTemplate, streamsFromSpec, type LoadTemplate } from '../../src/drill/load.js';
 import { startServer, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
@@ -124,5 +125,35 @@ describe('load generator (open model)', () => {
     const s = gen.summary();
     expect(s.completed).toBeGreaterThan(100);
     expect(s.completed).toBe(server.arrivals.length);
+  });
+
+  it('runs several named streams from a drill file, each at its own rate', async () => {
+    server = await startServer();
+    const drill = parseDrill(`
+name: streams
+load:
+  duration_s: 2
+  streams:
+    - { name: reads, rate_per_s: 50, url: "${server.url}/read" }
+    - name: writes
+      rate_per_s: 20
+      mix:
+        - { name: create, weight: 1, url: "${server.url}/create", method: POST, body: { n: "{{seq}}" } }
+        - { name: update, weight: 1, url: "${server.url}/update", method: PUT }
+`);
+    const streams = streamsFromSpec(drill.load!);
+    expect(streams.map((s) => [s.name, s.ratePerS, s.templates.map((t) => t.name)])).toEqual([
+      ['reads', 50, ['reads']],
+      ['writes', 20, ['create', 'update']],
+    ]);
+    const gen = new LoadGenerator({ streams, durationS: 2 });
+    gen.start();
+    await gen.done;
+    await gen.close();
+    expect(server.hits.get('/read')).toBe(100);
+    expect((server.hits.get('/create') ?? 0) + (server.hits.get('/update') ?? 0)).toBe(40);
+    expect(gen.window(0, 10, 'writes').requests).toBe(40);
+    expect(gen.window(0, 10, 'reads').requests).toBe(100);
+    expect(gen.summary().streams.map((s) => s.name)).toEqual(['reads', 'create', 'update']);
   });
 });

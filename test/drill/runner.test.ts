@@ -235,4 +235,22 @@ method:
     expect(journal.steadyState.during.every((r) => r.ok)).toBe(true);
     expect(journal.faults[0]?.observation).toMatchObject({ requests: expect.any(Number) });
   });
+
+  it('runs the cleanup steps alone with --phase cleanup', async () => {
+    const drill = parseDrill(`
+name: cleanup-only
+preflight:
+  - { kind: port, port: 1 }
+method:
+  - { kind: http, url: "{{env.UPSTREAM}}/method" }
+cleanup:
+  - { kind: http, name: wipe, url: "{{env.UPSTREAM}}/cleanup", method: POST }
+`);
+    const { exitCode, journal } = await runDrill(drill, { env, reportDir: tmp.dir, phase: 'cleanup' });
+    expect(exitCode).toBe(0);
+    expect(journal.phases.map((p) => p.name)).toEqual(['cleanup']);
+    expect(journal.preflight).toEqual([]);
+    expect(server.hits.get('/method')).toBeUndefined();
+    expect(server.hits.get('/cleanup')).toBe(1);
+  });
 });
