@@ -12,6 +12,7 @@ import { registerKill } from './kill.js';
 import { registerProxy } from './proxy.js';
 import { registerRun } from './run.js';
 import { registerCheck } from './check.js';
+import { registerDemo } from './demo.js';
 import { registerValidate } from './validate.js';
 
 const require = createRequire(import.meta.url);
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerProxy(program);
   registerRun(program);
   registerCheck(program);
+  registerDemo(program);
   registerValidate(program);
   return program;
 }
