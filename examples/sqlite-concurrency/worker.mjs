@@ -4,9 +4,14 @@
 //                201 only after the commit (an acknowledged write). SQLITE_BUSY is retried with
 //                backoff inside the request; if it still surfaces, 503 {"code":"SQLITE_BUSY"}.
 //   ROLE=reader: GET /items/count reads the table (WAL: readers never block writers).
-//   Both:        GET /health, GET /stats ({ writes, busy_retries, busy_surfaced, errors }).
+//   Both:        GET /health, GET /stats ({ writes, busy_retries, busy_surfaced, errors, lock_waits,
+//                max_lock_wait_ms }: lock_waits counts writes that waited > 1 ms for the write lock).
 //
-// Env: DB_PATH (required; its folder is created), PORT, ROLE, WORKER_ID, BUSY_TIMEOUT_MS (default 5000).
+// Env: DB_PATH (required; its folder is created), PORT, ROLE, WORKER_ID, BUSY_TIMEOUT_MS (default 5000),
+//      TX_WORK_MS (default 0: work done inside the write transaction while it holds the write lock,
+//      as a real handler that reads and writes several rows; it makes the writers contend),
+//      RETRY (on | off: off turns the in-request BUSY retry off; with BUSY_TIMEOUT_MS=0 this is the
+//      broken variant that lets "database is locked" reach callers, so the drill can be seen to fail).
 // Plain JS so that a restart after SIGKILL costs only Node's own start-up.
 //
 // Durability: WAL with synchronous=NORMAL. A commit is in the WAL file (the OS page cache) before
@@ -26,6 +31,7 @@ if (!dbPath) {
   process.exit(2);
 }
 
+const retry = process.env.RETRY !== 'off';
 const isBusy = (err) => typeof err?.code === 'string' && (err.code.startsWith('SQLITE_BUSY') || err.code.startsWith('SQLITE_LOCKED'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -58,8 +64,13 @@ if (db.pragma('journal_mode', { simple: true }) !== 'wal') {
 const insert = db.prepare('INSERT INTO items (id, writer, pid) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
 const count = db.prepare('SELECT count(*) AS n FROM items');
 const ping = db.prepare('SELECT 1');
-const insertTx = db.transaction((key) => insert.run(key, id, process.pid));
-const stats = { role, id, pid: process.pid, started_at: new Date().toISOString(), writes: 0, duplicates: 0, busy_retries: 0, busy_surfaced: 0, errors: 0 };
+const txWorkMs = Number(process.env.TX_WORK_MS ?? 0);
+const insertTx = db.transaction((key) => {
+  const r = insert.run(key, id, process.pid);
+  if (txWorkMs > 0) sleepSync(txWorkMs);
+  return r;
+});
+const stats = { role, id, pid: process.pid, started_at: new Date().toISOString(), writes: 0, duplicates: 0, busy_retries: 0, busy_surfaced: 0, errors: 0, lock_waits: 0, max_lock_wait_ms: 0 };
 
 async function write(itemId) {
   // busy_timeout already waits inside SQLite; this outer retry covers the rare BUSY that
@@ -68,10 +79,15 @@ async function write(itemId) {
     try {
       // BEGIN IMMEDIATE takes the write lock up front, so busy_timeout applies to it (a deferred
       // transaction upgrading a read lock can get BUSY at once, without waiting).
+      const t0 = performance.now();
       const result = insertTx.immediate(itemId);
+      // Time beyond the transaction's own work: waiting in busy_timeout for another writer's lock.
+      const waitedMs = performance.now() - t0 - txWorkMs;
+      if (waitedMs > 1) stats.lock_waits++;
+      if (waitedMs > stats.max_lock_wait_ms) stats.max_lock_wait_ms = Math.round(waitedMs * 10) / 10;
       return result.changes === 1 ? 'created' : 'exists';
     } catch (err) {
-      if (isBusy(err) && attempt < 8) {
+      if (isBusy(err) && retry && attempt < 8) {
         stats.busy_retries++;
         await sleep(Math.min(200, 5 * 2 ** attempt));
         continue;

@@ -39,30 +39,45 @@ function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Prom
   });
 }
 
+type Report = Record<string, unknown> & { results: Record<string, unknown>; load: { status_counts: Record<string, number> } };
+
+/** Runs the drill through the CLI with free ports and its database under `dir`; returns the exit and the report. */
+async function runDrill(dir: string, extraEnv: Record<string, string>): Promise<{ run: RunResult; report: Report }> {
+  const env = {
+    ...process.env,
+    FL_SQLITE_TMP: join(dir, 'db'),
+    FL_SQLITE_WRITER1_PORT: String(await freePort()),
+    FL_SQLITE_WRITER2_PORT: String(await freePort()),
+    FL_SQLITE_WRITER3_PORT: String(await freePort()),
+    FL_SQLITE_READER_PORT: String(await freePort()),
+    ...extraEnv,
+  };
+  const run = await runCli(['run', 'examples/drills/sqlite-concurrency.yaml', '--report-dir', join(dir, 'reports')], env, 45_000);
+  const runs = await readdir(join(dir, 'reports'));
+  expect(runs).toHaveLength(1);
+  const report = JSON.parse(await readFile(join(dir, 'reports', runs[0]!, 'report.json'), 'utf8')) as Report;
+  return { run, report };
+}
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'fl-sqlite-demo-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
 describe('sqlite-concurrency drill (three writers, one reader, one SQLite file, a SIGKILL)', () => {
   let dir = '';
   let run: RunResult;
-  let report: Record<string, unknown> & { results: Record<string, unknown> };
+  let report: Report;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'fl-sqlite-demo-'));
-    const env = {
-      ...process.env,
-      FL_SQLITE_TMP: join(dir, 'db'),
-      FL_SQLITE_WRITER1_PORT: String(await freePort()),
-      FL_SQLITE_WRITER2_PORT: String(await freePort()),
-      FL_SQLITE_WRITER3_PORT: String(await freePort()),
-      FL_SQLITE_READER_PORT: String(await freePort()),
-    };
-    run = await runCli(['run', 'examples/drills/sqlite-concurrency.yaml', '--report-dir', join(dir, 'reports')], env, 50_000);
-    const runs = await readdir(join(dir, 'reports'));
-    expect(runs).toHaveLength(1);
-    report = JSON.parse(await readFile(join(dir, 'reports', runs[0]!, 'report.json'), 'utf8')) as typeof report;
-  }, 58_000);
-
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+    dir = await tempDir();
+    ({ run, report } = await runDrill(dir, {}));
+  }, 55_000);
 
   it('ends with exit 0 and a completed report whose hypothesis held', () => {
     expect(run.code, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}`).toBe(0);
@@ -89,9 +104,10 @@ describe('sqlite-concurrency drill (three writers, one reader, one SQLite file, 
     expect(r.worker_errors).toBe(0);
     expect(r.callers_503).toMatchObject({ value: 0 });
     expect(r.callers_500).toMatchObject({ value: 0 });
-    const load = report.load as { status_counts: Record<string, number> };
-    expect(load.status_counts['503'] ?? 0).toBe(0);
-    expect(load.status_counts['201']).toBeGreaterThanOrEqual(100);
+    expect(report.load.status_counts['503'] ?? 0).toBe(0);
+    expect(report.load.status_counts['201']).toBeGreaterThanOrEqual(100);
+    // The writers did contend for the write lock: busy_timeout absorbed it.
+    expect(r.lock_waits).toBeGreaterThan(0);
   });
 
   it('brings the SIGKILLed writer back healthy under a new pid', () => {
@@ -107,4 +123,17 @@ describe('sqlite-concurrency drill (three writers, one reader, one SQLite file, 
   it('removes the temp folder holding the database', async () => {
     expect(await readdir(join(dir, 'db')).catch(() => [])).toEqual([]);
   });
+});
+
+describe('sqlite-concurrency drill against broken writers (busy_timeout 0, no retry)', () => {
+  it('fails with exit 2 and names the "database is locked" answers callers got', async () => {
+    const dir = await tempDir();
+    const { run, report } = await runDrill(dir, { FL_SQLITE_BUSY_TIMEOUT_MS: '0', FL_SQLITE_RETRY: 'off' });
+    expect(run.code, run.stdout.slice(-3000)).toBe(2);
+    expect(report.status).toBe('failed');
+    expect(report.verdict).toMatchObject({ exit_code: 2, hypothesis_held: false });
+    expect(JSON.stringify((report.verdict as { reasons: string[] }).reasons)).toMatch(/no-busy-to-callers: status_503 = [1-9]/);
+    expect(report.load.status_counts['503']).toBeGreaterThan(0);
+    expect(await readdir(join(dir, 'db')).catch(() => [])).toEqual([]);
+  }, 55_000);
 });
