@@ -19,7 +19,7 @@ interface AckLine {
 }
 
 /** How many order ids to name in the output (all of them are counted). */
-const NAMED = 20;
+const NAMED = 10;
 
 /** Folds acks.jsonl into one acknowledged payment per order id: created (201/200) and confirmed (200). */
 export function acknowledgedPayments(text: string): AcknowledgedPayment[] {
