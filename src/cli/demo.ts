@@ -60,7 +60,7 @@ export async function freePorts(n: number): Promise<number[]> {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .option('--short', 'the shortened drill (about 35 s instead of about 60 s)')
+    .option('--short', 'the shortened drill (about 30 s instead of about 50 s)')
     .option('--broken', 'run the deliberately broken payment service (PAYMENT_BROKEN=1): the drill must fail with exit 2')
     .option('--report-dir <dir>', 'where reports/<run_id>/ goes', 'reports')
     .option('--json', 'plain progress on stderr and the final summary as JSON on stdout')
