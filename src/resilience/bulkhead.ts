@@ -53,19 +53,14 @@ export class BulkheadPolicy implements ResiliencePolicy {
    * @throws BulkheadFullError (`FL_ERR_RESILIENCE_BULKHEAD_FULL`) when every slot and queue place is taken.
    */
   async execute<T>(fn: (context: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
-    const start = performance.now();
-    try {
-      const value = await this.inner.execute((ctx) => {
-        this.recorder.attempts++;
-        return fn({ signal: ctx.signal, attempt: 1 });
-      }, signal);
-      this.recorder.success(performance.now() - start);
-      return value;
-    } catch (err) {
-      const out = err instanceof BulkheadRejectedError ? new BulkheadFullError(this.maxConcurrent, this.maxQueue, err) : err;
-      this.recorder.failure(out, performance.now() - start);
-      throw out;
-    }
+    return this.recorder.measure(
+      () =>
+        this.inner.execute((ctx) => {
+          this.recorder.attempts++;
+          return fn({ signal: ctx.signal, attempt: 1 });
+        }, signal),
+      (err) => (err instanceof BulkheadRejectedError ? new BulkheadFullError(this.maxConcurrent, this.maxQueue, err) : err),
+    );
   }
 
   metrics(): PolicyMetrics {

@@ -44,18 +44,12 @@ export class FallbackPolicy<R> implements ResiliencePolicy<R> {
 
   /** Runs `fn`; if it throws an error `shouldHandle` accepts, returns the fallback instead. */
   async execute<T>(fn: (context: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T | R> {
-    const start = performance.now();
-    try {
-      const value = await this.inner.execute((ctx) => {
+    return this.recorder.measure(() =>
+      this.inner.execute((ctx) => {
         this.recorder.attempts++;
         return fn({ signal: ctx.signal, attempt: 1 });
-      }, signal);
-      this.recorder.success(performance.now() - start);
-      return value;
-    } catch (err) {
-      this.recorder.failure(err, performance.now() - start);
-      throw err;
-    }
+      }, signal),
+    );
   }
 
   metrics(): PolicyMetrics {

@@ -70,6 +70,23 @@ export class MetricsRecorder implements MetricsSource {
     this.record(durationMs);
   }
 
+  /**
+   * Times one execution of `run` and records its outcome. A failure is first passed through
+   * `mapError` (e.g. cockatiel's error to faultline's), recorded, and rethrown mapped.
+   */
+  async measure<T>(run: () => PromiseLike<T>, mapError: (err: unknown) => unknown = (err) => err): Promise<T> {
+    const start = performance.now();
+    try {
+      const value = await run();
+      this.success(performance.now() - start);
+      return value;
+    } catch (err) {
+      const out = mapError(err);
+      this.failure(out, performance.now() - start);
+      throw out;
+    }
+  }
+
   private record(durationMs: number): void {
     const us = Math.min(3_600_000_000, Math.max(1, Math.round(durationMs * 1000)));
     this.histogram.recordValue(us);

@@ -69,18 +69,12 @@ export class RetryPolicy implements ResiliencePolicy {
 
   /** Runs `fn`, retrying failures that `shouldRetry` accepts, at most `maxAttempts` calls in all. */
   async execute<T>(fn: (context: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
-    const start = performance.now();
-    try {
-      const value = await this.inner.execute((ctx) => {
+    return this.recorder.measure(() =>
+      this.inner.execute((ctx) => {
         this.recorder.attempts++;
         return fn({ signal: ctx.signal, attempt: ctx.attempt + 1 });
-      }, signal);
-      this.recorder.success(performance.now() - start);
-      return value;
-    } catch (err) {
-      this.recorder.failure(err, performance.now() - start);
-      throw err;
-    }
+      }, signal),
+    );
   }
 
   metrics(): PolicyMetrics {

@@ -63,23 +63,20 @@ export class TimeoutPolicy implements ResiliencePolicy {
    * @throws TimeoutError when the budget ran out and the call failed (or, aggressive, did not finish).
    */
   async execute<T>(fn: (context: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
-    const start = performance.now();
     let inner: AbortSignal | undefined;
-    try {
-      this.recorder.attempts++;
-      const value = await this.inner.execute((ctx) => {
-        inner = ctx.signal;
-        return fn({ signal: ctx.signal, attempt: 1 });
-      }, signal);
-      this.recorder.success(performance.now() - start);
-      return value;
-    } catch (err) {
-      // The inner signal aborts for our timer or the caller's signal; only the timer is a timeout.
-      const ours = (inner?.aborted === true && signal?.aborted !== true) || err instanceof TaskCancelledError;
-      const out = ours ? new TimeoutError(this.totalMs, err) : err;
-      this.recorder.failure(out, performance.now() - start);
-      throw out;
-    }
+    this.recorder.attempts++;
+    return this.recorder.measure(
+      () =>
+        this.inner.execute((ctx) => {
+          inner = ctx.signal;
+          return fn({ signal: ctx.signal, attempt: 1 });
+        }, signal),
+      (err) => {
+        // The inner signal aborts for our timer or the caller's signal; only the timer is a timeout.
+        const ours = (inner?.aborted === true && signal?.aborted !== true) || err instanceof TaskCancelledError;
+        return ours ? new TimeoutError(this.totalMs, err) : err;
+      },
+    );
   }
 
   metrics(): PolicyMetrics {

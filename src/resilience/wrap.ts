@@ -59,14 +59,8 @@ export function wrap(...policies: AnyPolicy[]): WrappedPolicy {
           return run({ signal: next.signal, attempt }, i + 1);
         }, ctx.signal) as PromiseLike<T>;
       };
-      const start = performance.now();
       try {
-        const value = await run({ signal: signal ?? neverAbortedSignal, attempt: 1 }, 0);
-        recorder.success(performance.now() - start);
-        return value;
-      } catch (err) {
-        recorder.failure(err, performance.now() - start);
-        throw err;
+        return await recorder.measure(async () => run({ signal: signal ?? neverAbortedSignal, attempt: 1 }, 0));
       } finally {
         recorder.retries += Math.max(0, calls - 1);
       }
