@@ -9,9 +9,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reservePort } from './ports.js';
+import { requireTool } from './tools.js';
 
 /** The Pushgateway binary (`FAULTLINE_PUSHGATEWAY_BIN` overrides the search), or null. */
 export const PUSHGATEWAY_BIN = findBinary(candidates('FAULTLINE_PUSHGATEWAY_BIN', ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway', '/usr/bin/pushgateway']));
@@ -38,26 +39,11 @@ export function findBinary(candidates: readonly string[]): string | null {
 
 /**
  * Whether the tests needing `binary` should be skipped: never under CI (a missing binary must
- * fail there, when the server is started); locally, skip with a message on stderr.
+ * fail there, when the server is started); locally, skip with one line naming the Debian package
+ * (and the end-of-run summary lists it, see `tools.ts`).
  */
 export function binaryGate(name: string, binary: string | null, debianPackage: string): { skip: boolean } {
-  if (binary !== null) return { skip: false };
-  if (process.env['CI']) return { skip: false };
-  process.stderr.write(`[skip] ${name} not found: install the Debian package '${debianPackage}' (CI installs it via .ci/run)\n`);
-  return { skip: true };
-}
-
-/** A free TCP port on 127.0.0.1 (bound, read, released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+  return requireTool({ name, binary, debianPackage });
 }
 
 /** A real server process the test controls. */
@@ -170,7 +156,7 @@ function manage(spec: ServerSpec): ExternalServer {
 /** Starts a Prometheus Pushgateway on a free loopback port (persistence in its temp dir). */
 export async function startPushgateway(): Promise<ExternalServer> {
   const dir = await mkdtemp(join(tmpdir(), 'faultline-pushgateway-'));
-  const port = await freePort();
+  const port = await reservePort();
   const server = manage({
     name: 'prometheus-pushgateway',
     binary: PUSHGATEWAY_BIN,
@@ -203,8 +189,8 @@ export interface InfluxQueryResult {
 /** Starts InfluxDB 1.x on free loopback ports (HTTP and the RPC bind address), data in a temp dir; creates `databases`. */
 export async function startInfluxDb(options: { databases?: readonly string[] } = {}): Promise<InfluxServer> {
   const dir = await mkdtemp(join(tmpdir(), 'faultline-influxdb-'));
-  const port = await freePort();
-  const rpcPort = await freePort();
+  const port = await reservePort();
+  const rpcPort = await reservePort();
   const config = [
     'reporting-enabled = false',
     `bind-address = "127.0.0.1:${rpcPort}"`,
