@@ -27,6 +27,18 @@ import { RestartPolicy, type RestartDecision } from './restart-policy.js';
 import type { Disposable, Health, ProcessInfo, ProcessState, Supervisor, SupervisorEvent, SupervisorLogger } from './types.js';
 import { Watchdog } from './watchdog.js';
 
+
+/**
+ * A child's environment: the daemon's own, minus every `FAULTLINE_*` variable (the API token,
+ * the token file, the executor URL: a supervised service has no business with them), plus what the
+ * process lists in its own `env` (which may name a `FAULTLINE_*` variable on purpose).
+ */
+export function childEnv(parent: NodeJS.ProcessEnv, own: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(parent)) if (!k.toUpperCase().startsWith('FAULTLINE_')) out[k] = v;
+  return { ...out, ...own };
+}
+
 /** Options of {@link createSupervisor}. */
 export interface SupervisorOptions {
   /** Where run folders go (`<runsDir>/<runId>/manifest.json`); default `runs` under the working directory. */
@@ -169,7 +181,7 @@ class ManagedProcess {
     try {
       child = spawn(command, args, {
         ...(cwd !== undefined ? { cwd } : {}),
-        env: { ...process.env, ...env },
+        env: childEnv(process.env, env),
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
