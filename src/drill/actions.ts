@@ -3,12 +3,11 @@
  * never thrown (a drill that breaks half-way still rolls back and reports).
  */
 import { rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { resolve } from 'node:path';
 import type { FaultRecord, PhaseName, StepResult } from './journal.js';
 import { httpCall, runCommand, runProbe, runSql, type ProbeEnv } from './probes.js';
 import type { Step } from './spec.js';
-import { renderValue } from './template.js';
+import { removalRefusal } from './safe-paths.js';
+import { renderActivity } from './template.js';
 
 /** What steps need besides probes' environment. */
 export interface ActionEnv extends ProbeEnv {
@@ -67,7 +66,7 @@ export async function runStep(step: Step, phase: PhaseName, index: number, env: 
   };
   try {
     // `probe`/`await` render their probes themselves (at each poll); everything else renders once here.
-    const s = (step.kind === 'probe' || step.kind === 'await' ? step : renderValue(step, env.ctx())) as Step;
+    const s = (step.kind === 'probe' || step.kind === 'await' ? step : renderActivity(step, env.ctx())) as Step;
     switch (s.kind) {
       case 'fault': {
         const client = needClient();
@@ -174,11 +173,10 @@ export async function runStep(step: Step, phase: PhaseName, index: number, env: 
         return result('ok', { rows: rows.slice(0, 1000), row_count: rows.length }, null);
       }
       case 'remove': {
-        for (const p of s.paths) {
-          // A templating slip must not wipe a home or the filesystem root.
-          const abs = resolve(p);
-          if (abs === '/' || abs === resolve(homedir()) || abs === process.cwd()) throw new Error(`refusing to remove ${abs}`);
-        }
+        // A path from a service's answer (`../../`) must not delete outside the run's folders.
+        const runDir = String(env.ctx().run?.dir ?? '');
+        const refused = s.paths.map((p, i) => [i, removalRefusal(p, runDir)] as const).filter(([, why]) => why !== undefined);
+        if (refused.length > 0) return result('failed', { removed: [] }, `refusing to remove: ${refused.map(([i, why]) => `paths[${i}]: ${why}`).join('; ')}`);
         for (const p of s.paths) await rm(p, { recursive: true, force: true });
         return result('ok', { removed: s.paths }, null);
       }

@@ -10,7 +10,7 @@ import { request } from 'undici';
 import type { CheckResult, PhaseName, ProbeResult } from './journal.js';
 import type { LoadGenerator, WindowStats } from './load.js';
 import { METRIC_RE, type PreflightCheck, type Probe } from './spec.js';
-import { renderValue, type TemplateContext } from './template.js';
+import { renderActivity, type TemplateContext } from './template.js';
 
 /** The executor calls probes and actions need (HttpExecutorClient has them all). */
 export interface DrillExecutorClient {
@@ -311,7 +311,7 @@ export async function runProbe(probe: Probe, env: ProbeEnv, fallbackName: string
     output: output ?? null,
   });
   try {
-    const p = (probe.kind === 'metric' ? probe : renderValue(probe, env.ctx())) as Probe;
+    const p = (probe.kind === 'metric' ? probe : renderActivity(probe, env.ctx())) as Probe;
     switch (p.kind) {
       case 'http': {
         const res = await httpCall(p, env.signal);
@@ -508,7 +508,7 @@ export async function runCheck(check: PreflightCheck, env: ProbeEnv, fallbackNam
   let last = '';
   for (;;) {
     try {
-      const rendered = renderValue(check, env.ctx()) as PreflightCheck;
+      const rendered = renderActivity(check, env.ctx());
       const message = await checkOnce(rendered, env);
       return { name, kind: check.kind, ok: true, message, guidance: check.guidance ?? null, durationMs: Math.round(performance.now() - started) };
     } catch (err) {

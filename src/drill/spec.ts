@@ -9,7 +9,11 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { camelCase, fieldIssues, formatPath, safeParsePlan, type Camelize, type FieldIssue } from '../plan/index.js';
 import { DrillInvalidError, DrillReadError } from './errors.js';
-import { checkExpression, collectExpressions, renderConfig } from './template.js';
+import { removalRefusal } from './safe-paths.js';
+import { checkExpression, collectExpressions, compileTemplate, expressionRoots, outsideRoots, renderConfig, templateExpressions } from './template.js';
+
+/** Stands for `{{run.dir}}` while validating (the run's folder is known only when it runs). */
+const RUN_DIR_PLACEHOLDER = '/faultline-validate/run-dir';
 
 const name = z
   .string({ error: 'must be a string' })
@@ -507,8 +511,32 @@ function crossCheck(d: DrillWire): FieldIssue[] {
   d.preflight.forEach((c, i) => checkTemplates(c, ['preflight', i], 'preflight'));
   if (d.load) checkTemplates(d.load, ['load'], 'load');
 
+  // SQL text takes no value from outside: such values go in as bound parameters.
+  const checkQuery = (query: string, path: (string | number)[]) => {
+    for (const expr of templateExpressions(query)) {
+      const outside = expressionRoots(expr).find((r) => outsideRoots.has(r));
+      if (outside !== undefined) at(path, `{{${expr}}}: a value from '${outside}' never goes into SQL text; write $1 (postgres) or ? (sqlite) in the query and put the template in params:`);
+    }
+  };
+  // remove deletes only inside the run's folder or the temp folder; check what is known now.
+  const checkRemove = (paths: readonly string[], path: (string | number)[]) => {
+    paths.forEach((p, i) => {
+      const exprs = templateExpressions(p);
+      if (exprs.some((e) => expressionRoots(e).some((r) => outsideRoots.has(r) || r === 'proxies' || r === 'executor'))) return; // checked when it runs
+      let rendered: string;
+      try {
+        rendered = compileTemplate(p).renderString({ env: process.env, run: { id: 'validate', dir: RUN_DIR_PLACEHOLDER, acks_file: `${RUN_DIR_PLACEHOLDER}/acks.jsonl`, cwd: process.cwd(), drill_dir: process.cwd() } });
+      } catch {
+        return; // an env var set only at run time: checked when it runs
+      }
+      const why = removalRefusal(rendered, RUN_DIR_PLACEHOLDER, '{{run.dir}}');
+      if (why !== undefined) at([...path, i], why);
+    });
+  };
+
   const checkProbe = (p: z.output<typeof probeSchema>, path: (string | number)[]) => {
     checkTemplates(p, path, 'step');
+    if (p.kind === 'sql') checkQuery(p.query, [...path, 'query']);
     if (p.kind === 'metric') {
       if (!d.load) at([...path, 'metric'], 'a metric probe needs a load section');
       else if (p.stream !== undefined && !streams.has(p.stream) && !templates.has(p.stream)) at([...path, 'stream'], `no load stream or template named '${p.stream}'`);
@@ -519,6 +547,8 @@ function crossCheck(d: DrillWire): FieldIssue[] {
     checkTemplates(s, path, 'step');
     if (s.kind === 'probe') checkProbe(s.probe, [...path, 'probe']);
     if (s.kind === 'await') s.probes.forEach((p, i) => checkProbe(p, [...path, 'probes', i]));
+    if (s.kind === 'sql') checkQuery(s.query, [...path, 'query']);
+    if (s.kind === 'remove') checkRemove(s.paths, [...path, 'paths']);
     if (s.output !== undefined) outputs.add(s.output);
   };
 

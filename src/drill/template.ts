@@ -119,11 +119,18 @@ function compileExpr(expr: string): (ctx: TemplateContext) => unknown {
   };
 }
 
+/** Options of {@link compileTemplate}. */
+export interface CompileOptions {
+  /** Applied to every expression's value in `renderString` (shell quoting for a string `run:`). */
+  readonly escape?: (value: string) => string;
+}
+
 /**
  * Compiles a template string.
  * @throws TemplateError naming the bad expression.
  */
-export function compileTemplate(source: string): Template {
+export function compileTemplate(source: string, options: CompileOptions = {}): Template {
+  const escape = options.escape;
   const parts: Part[] = [];
   const expressions: string[] = [];
   let last = 0;
@@ -145,14 +152,14 @@ export function compileTemplate(source: string): Template {
   const renderString = (ctx: TemplateContext): string => {
     if (constant) return source;
     let out = '';
-    for (const p of parts) out += typeof p === 'string' ? p : stringify(p(ctx));
+    for (const p of parts) out += typeof p === 'string' ? p : escape ? escape(stringify(p(ctx))) : stringify(p(ctx));
     return out;
   };
   return {
     source,
     constant,
     expressions,
-    render: single ? (ctx) => single(ctx) : renderString,
+    render: single && !escape ? (ctx) => single(ctx) : renderString,
     renderString,
   };
 }
@@ -176,6 +183,41 @@ export function checkExpression(expr: string): string | undefined {
   } catch (err) {
     return (err as Error).message;
   }
+}
+
+/**
+ * Quotes a value as one POSIX shell word: `'...'`, an inner `'` written `'\''`. Inside single
+ * quotes the shell expands nothing (`$(...)`, `;`, backticks, globs stay text).
+ */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Roots whose values come from outside the drill file (a service's answer, a command's output):
+ * they never reach a shell unquoted, SQL text, or a deletion outside the run's folders.
+ */
+export const outsideRoots: ReadonlySet<string> = new Set(['steps', 'results', 'recent']);
+
+/** The roots an expression reads (one per `||` alternative that is not a literal). */
+export function expressionRoots(expr: string): string[] {
+  return expr
+    .split('||')
+    .map((s) => s.trim())
+    .filter((s) => !literal(s).ok)
+    .map((s) => s.split(/[.\s]/)[0] ?? '');
+}
+
+/**
+ * Renders an activity (probe, step or check) once. A string `run:` (a shell command) gets every
+ * template value shell-quoted, so an answer like `42; touch /tmp/x` stays one argument.
+ * @throws TemplateError
+ */
+export function renderActivity<T>(activity: T, ctx: TemplateContext): T {
+  const a = activity as { run?: unknown };
+  if (activity === null || typeof activity !== 'object' || typeof a.run !== 'string') return renderValue(activity, ctx) as T;
+  const { run, ...rest } = a as { run: string };
+  return { ...(renderValue(rest, ctx) as object), run: compileTemplate(run, { escape: shellQuote }).renderString(ctx) } as T;
 }
 
 /** A compiled deep value: every string leaf of an object/array is a template. */
