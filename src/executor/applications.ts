@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ValidationError, safeParsePlan, toWirePlan, type FaultPlan } from '../plan/index.js';
+import { ValidationError, faultTimeIssues, safeParsePlan, toWirePlan, type FaultPlan } from '../plan/index.js';
 import type { Observation } from '../proxy/index.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { NotFoundError } from './errors.js';
@@ -96,6 +96,8 @@ export class Applications {
     const parsed = safeParsePlan(body);
     if (!parsed.ok) throw new ValidationError('fault plan', parsed.issues);
     const plan = parsed.plan;
+    const tooLong = faultTimeIssues(plan, this.#o.maxDurationMs);
+    if (tooLong.length > 0) throw new ValidationError('fault plan', tooLong);
     const target = resolveTarget(plan, this.#o.proxies, this.#o.supervisor());
     const now = Date.now();
     const startAt = now + plan.startDelayMs;

@@ -188,3 +188,20 @@ export function faultPlanJsonSchema(registry: FaultRegistry = defaultRegistry): 
   const schema = z.toJSONSchema(schemaFor(registry), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return { ...schema, $id: 'https://faultline.dev/schemas/fault-plan.json', title: 'FaultPlan' };
 }
+
+/**
+ * The time attributes of a plan's fault (delays, timeouts, latencies) that exceed `maxMs`, the
+ * executor's maximum duration, each with its path (`fault_config.delay_ms`). The executor answers
+ * 400 with these at apply time: a fault that could hold data longer than it may live is a mistake.
+ */
+export function faultTimeIssues(plan: FaultPlan, maxMs: number, registry: FaultRegistry = defaultRegistry): FieldIssue[] {
+  const def = registry.get(plan.faultType);
+  if (def.timesMs === undefined) return [];
+  const issues: FieldIssue[] = [];
+  for (const [path, ms] of Object.entries(def.timesMs(snakifyKeys(plan.faultConfig)))) {
+    if (ms !== undefined && ms > maxMs) {
+      issues.push({ path: `fault_config.${path}`, message: `must be at most ${maxMs} ms (the executor's max_duration_seconds)` });
+    }
+  }
+  return issues;
+}

@@ -4,34 +4,72 @@ import { z } from 'zod';
 export type FaultTarget = 'tcp' | 'http' | 'process';
 
 /**
- * One fault type: its wire id, what it targets, and the zod schema of its `fault_config`
- * (snake_case wire attributes, with defaults). The runtime effect lives with the target
- * (proxy toxics, HTTP faults, supervisor actions); this is the shared vocabulary.
+ * The longest time any fault attribute may ask for, in ms: Node's timer range (2^31-1 ms, about
+ * 24.8 days). A larger `setTimeout` fires after 1 ms instead, so a bigger value would silently
+ * become a tiny one. The executor's `max_duration_seconds` bounds times further at apply time.
  */
-export interface FaultTypeDef<T extends string = string, S extends z.ZodType = z.ZodType> {
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** The largest byte count an attribute may ask for (1 TiB). */
+export const MAX_BYTES = 2 ** 40;
+
+/**
+ * One fault type: its wire id, what it targets, the zod schema of its `fault_config` (snake_case
+ * wire attributes, with defaults), an example config (used by docs and by the test that every
+ * door accepts every type) and, when it has any, its time attributes in ms (checked against the
+ * executor's maximum duration at apply time). The runtime effect lives with the target (proxy
+ * toxics, HTTP faults, supervisor actions); this is the shared vocabulary.
+ *
+ * `listener: true` marks a TCP fault that acts on the proxy's listener (`down`) rather than on the
+ * stream as a toxic.
+ */
+export interface FaultTypeDef<T extends string = string, S extends z.ZodType = z.ZodType, G extends FaultTarget = FaultTarget> {
   readonly type: T;
-  readonly target: FaultTarget;
+  readonly target: G;
+  readonly listener?: true;
   readonly description: string;
   readonly schema: S;
+  readonly example: z.input<S>;
+  /** The config's time attributes, in ms, keyed by their path inside `fault_config`. */
+  timesMs?(config: z.output<S>): Readonly<Record<string, number | undefined>>;
 }
 
-/** Declares a fault type, keeping its literal id and schema type. */
-export function defineFaultType<const T extends string, S extends z.ZodType>(def: FaultTypeDef<T, S>): FaultTypeDef<T, S> {
+/** Declares a fault type, keeping its literal id, target and schema type. */
+export function defineFaultType<const T extends string, S extends z.ZodType, const G extends FaultTarget>(
+  def: FaultTypeDef<T, S, G>,
+): FaultTypeDef<T, S, G> {
   return def;
 }
 
 const nonNegInt = (what: string) =>
   z.number({ error: `must be a number (${what})` }).int({ error: 'must be an integer' }).min(0, { error: 'must be >= 0' });
 
-/** A non-negative integer attribute with a default. */
-export function attrInt(what: string, dflt: number): z.ZodDefault<z.ZodNumber> {
-  return nonNegInt(what).default(dflt);
+/** A non-negative integer attribute with a default and an upper bound. */
+export function attrInt(what: string, dflt: number, max: number): z.ZodDefault<z.ZodNumber> {
+  return nonNegInt(what).max(max, { error: `must be at most ${max}` }).default(dflt);
 }
+
+/** A non-negative integer time in ms, at most {@link MAX_TIMER_MS}, with a default. */
+export function attrMs(dflt: number): z.ZodDefault<z.ZodNumber> {
+  return attrInt('ms', dflt, MAX_TIMER_MS);
+}
+
+/** A non-negative time in ms (fractions allowed), at most {@link MAX_TIMER_MS}. */
+export const msAttr = z
+  .number({ error: 'must be a number (ms)' })
+  .min(0, { error: 'must be >= 0' })
+  .max(MAX_TIMER_MS, { error: `must be at most ${MAX_TIMER_MS}` });
 
 /** `stream`: which direction of a TCP connection a toxic acts on (Toxiproxy's default: downstream). */
 export const streamAttr = z
   .enum(['upstream', 'downstream'], { error: "must be 'upstream' or 'downstream'" })
   .default('downstream');
+
+const count = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be an integer' })
+  .min(1, { error: 'must be >= 1' })
+  .max(Number.MAX_SAFE_INTEGER, { error: `must be at most ${Number.MAX_SAFE_INTEGER}` });
 
 /**
  * Attributes every HTTP fault takes: when it acts (`phase`), a deterministic schedule
@@ -40,7 +78,7 @@ export const streamAttr = z
  */
 export const httpCommonAttrs = {
   phase: z.enum(['request', 'response'], { error: "must be 'request' or 'response'" }).default('request'),
-  skip: attrInt('requests', 0),
-  count: z.number().int({ error: 'must be an integer' }).min(1, { error: 'must be >= 1' }).optional(),
-  max_active_faults: z.number().int({ error: 'must be an integer' }).min(1, { error: 'must be >= 1' }).optional(),
+  skip: attrInt('requests', 0, Number.MAX_SAFE_INTEGER),
+  count: count.optional(),
+  max_active_faults: count.optional(),
 };

@@ -5,8 +5,25 @@
 export { FaultlineError, ValidationError, UnknownFaultTypeError, type FieldIssue } from './errors.js';
 export { formatPath, fieldIssues } from './issues.js';
 export { camelizeKeys, snakifyKeys, camelCase, snakeCase, type Camelize, type Snakify } from './case.js';
-export { defineFaultType, streamAttr, httpCommonAttrs, type FaultTarget, type FaultTypeDef } from './fault-type.js';
-export { FaultRegistry, defaultRegistry, builtinFaultTypes, type FaultType } from './registry.js';
+export { defineFaultType, streamAttr, httpCommonAttrs, attrInt, attrMs, msAttr, MAX_TIMER_MS, MAX_BYTES, type FaultTarget, type FaultTypeDef } from './fault-type.js';
+export {
+  FaultRegistry,
+  defaultRegistry,
+  builtinFaultTypes,
+  toxicTypes,
+  httpFaultTypes,
+  processFaultTypes,
+  listenerFaultTypes,
+  isToxicType,
+  isHttpFaultType,
+  isListenerFaultType,
+  type FaultType,
+  type FaultTypeOf,
+  type ToxicType,
+  type HttpFaultType,
+  type ProcessFaultType,
+  type ListenerFaultType,
+} from './registry.js';
 export { delayDistribution } from './faults/delay.js';
 export { killSignals } from './faults/kill.js';
 export {
@@ -14,6 +31,7 @@ export {
   parsePlan,
   safeParsePlan,
   toWirePlan,
+  faultTimeIssues,
   faultPlanJsonSchema,
   httpMethods,
   MAX_PLAN_DURATION_SECONDS,

@@ -41,8 +41,46 @@ export const builtinFaultTypes = [
   restart,
 ] as const;
 
+type Builtin = (typeof builtinFaultTypes)[number];
+
 /** A wire id of a built-in fault type: `latency`, `reset_peer`, `delay`, `kill`, … */
-export type FaultType = (typeof builtinFaultTypes)[number]['type'];
+export type FaultType = Builtin['type'];
+/** The fault types of one target, e.g. `FaultTypeOf<'http'>` = `'delay' | 'abort' | 'reset' | 'throttle'`. */
+export type FaultTypeOf<G extends FaultTarget> = Extract<Builtin, { target: G }>['type'];
+/** TCP faults that act on the proxy's listener rather than on the stream (`down`). */
+export type ListenerFaultType = Extract<Builtin, { listener: true }>['type'];
+/** TCP toxics: TCP faults that act on the stream (Toxiproxy's toxic types). */
+export type ToxicType = Exclude<FaultTypeOf<'tcp'>, ListenerFaultType>;
+/** HTTP fault types. */
+export type HttpFaultType = FaultTypeOf<'http'>;
+/** Process fault types. */
+export type ProcessFaultType = FaultTypeOf<'process'>;
+
+function idsWhere<T extends FaultType>(keep: (d: Builtin) => boolean): readonly T[] {
+  return Object.freeze(builtinFaultTypes.filter(keep).map((d) => d.type as T));
+}
+
+/** Every TCP toxic type id, in registry order (what the Toxiproxy API and `--toxic` accept). */
+export const toxicTypes: readonly ToxicType[] = idsWhere<ToxicType>((d) => d.target === 'tcp' && !('listener' in d && d.listener));
+/** Every listener fault type id (`down`). */
+export const listenerFaultTypes: readonly ListenerFaultType[] = idsWhere<ListenerFaultType>((d) => 'listener' in d && d.listener === true);
+/** Every HTTP fault type id, in registry order. */
+export const httpFaultTypes: readonly HttpFaultType[] = idsWhere<HttpFaultType>((d) => d.target === 'http');
+/** Every process fault type id, in registry order. */
+export const processFaultTypes: readonly ProcessFaultType[] = idsWhere<ProcessFaultType>((d) => d.target === 'process');
+
+/** Whether `type` is a TCP toxic type. */
+export function isToxicType(type: string): type is ToxicType {
+  return (toxicTypes as readonly string[]).includes(type);
+}
+/** Whether `type` is an HTTP fault type. */
+export function isHttpFaultType(type: string): type is HttpFaultType {
+  return (httpFaultTypes as readonly string[]).includes(type);
+}
+/** Whether `type` is a listener fault type (`down`). */
+export function isListenerFaultType(type: string): type is ListenerFaultType {
+  return (listenerFaultTypes as readonly string[]).includes(type);
+}
 
 /** An explicit registry of fault types, keyed by wire id. No registration by import side effect. */
 export class FaultRegistry {

@@ -50,6 +50,18 @@ describe('executor state across restarts (in-process, same state file)', () => {
     expect((await call(ex.url, 'GET', `/v1/faults/${r.body.apply_id}/status`)).body.status).toBe('completed');
   });
 
+  it('rejects a fault attribute time beyond the maximum duration with its path, installing nothing', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'faultline-state-'));
+    const ex = await start({ maxDurationSeconds: 1 });
+    const r = await call(ex.url, 'POST', '/v1/faults/apply', { service: 'web', fault_type: 'delay', fault_config: { delay_ms: 1500 }, duration_seconds: 1 });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toContain('fault_config.delay_ms');
+    expect(await probe(ex.proxies.require('web').listen)).toBe(200);
+    const huge = await call(ex.url, 'POST', '/v1/faults/apply', { service: 'web', fault_type: 'delay', fault_config: { delay_ms: 1e308 } });
+    expect(huge.status).toBe(400);
+    expect(JSON.stringify(huge.body)).toContain('fault_config.delay_ms');
+  });
+
   it('a graceful close cancels applications (not re-armed) but keeps policies and runtime proxies', async () => {
     dir = mkdtempSync(join(tmpdir(), 'faultline-state-'));
     const first = await start();

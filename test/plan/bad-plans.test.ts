@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePlan, safeParsePlan, ValidationError, type FieldIssue } from '../../src/plan/index.js';
+import { faultTimeIssues, parsePlan, safeParsePlan, ValidationError, type FieldIssue } from '../../src/plan/index.js';
 
 const http = { service: 'payments-api', fault_type: 'delay', fault_config: { delay_ms: 100 }, percentage: 50, duration_seconds: 30 };
 const tcp = { service: 'postgres', fault_type: 'latency', fault_config: { latency: 100 } };
@@ -53,7 +53,7 @@ const rows: [string, unknown, string, RegExp][] = [
   ['abort status above 599', { ...http, fault_type: 'abort', fault_config: { http_status: 600 } }, 'fault_config.http_status', /between 200 and 599/],
   ['abort status below 200', { ...http, fault_type: 'abort', fault_config: { http_status: 99 } }, 'fault_config.http_status', /between 200 and 599/],
   ['abort status not an integer', { ...http, fault_type: 'abort', fault_config: { http_status: 503.5 } }, 'fault_config.http_status', /must be an int/],
-  ['throttle rate not positive', { ...http, fault_type: 'throttle', fault_config: { rate_kbps: -1 } }, 'fault_config.rate_kbps', /must be > 0/],
+  ['throttle rate not positive', { ...http, fault_type: 'throttle', fault_config: { rate_kbps: -1 } }, 'fault_config.rate_kbps', /must be >= 0.001/],
   ['api on a tcp fault', { ...tcp, api: '/x' }, 'api', /HTTP requests only; 'latency' is a tcp fault/],
   ['headers on a tcp fault', { ...tcp, headers: { 'x-a': 'b' } }, 'headers', /HTTP requests only/],
   ['method on a process fault', { ...proc, method: 'GET' }, 'method', /HTTP requests only; 'kill' is a process fault/],
@@ -64,6 +64,28 @@ const rows: [string, unknown, string, RegExp][] = [
   ['slicer size_variation above average_size', { ...tcp, fault_type: 'slicer', fault_config: { average_size: 10, size_variation: 50 } }, 'fault_config.size_variation', /smaller than average_size/],
   ['negative bandwidth', { ...tcp, fault_type: 'bandwidth', fault_config: { rate: -1 } }, 'fault_config.rate', /must be >= 0/],
   ['negative timeout toxic', { ...tcp, fault_type: 'timeout', fault_config: { timeout: -1 } }, 'fault_config.timeout', /must be >= 0/],
+  // Upper bounds: a time beyond Node's timer range (2^31-1 ms) would fire after 1 ms instead.
+  ['delay_ms 1e308', { ...http, fault_config: { delay_ms: 1e308 } }, 'fault_config.delay_ms', /must be at most 2147483647/],
+  ['delay_ms 2^31', { ...http, fault_config: { delay_ms: 2147483648 } }, 'fault_config.delay_ms', /must be at most 2147483647/],
+  ['uniform max_ms beyond the timer range', { ...http, fault_config: { distribution: { type: 'uniform', min_ms: 0, max_ms: 1e12 } } }, 'fault_config.distribution.max_ms', /must be at most/],
+  ['normal mean_ms beyond the timer range', { ...http, fault_config: { distribution: { type: 'normal', mean_ms: 1e12, stddev_ms: 1 } } }, 'fault_config.distribution.mean_ms', /must be at most/],
+  ['normal stddev_ms beyond the timer range', { ...http, fault_config: { distribution: { type: 'normal', mean_ms: 1, stddev_ms: 1e12 } } }, 'fault_config.distribution.stddev_ms', /must be at most/],
+  ['pareto scale_ms beyond the timer range', { ...http, fault_config: { distribution: { type: 'pareto', scale_ms: 1e12, shape: 1 } } }, 'fault_config.distribution.scale_ms', /must be at most/],
+  ['pareto shape absurd', { ...http, fault_config: { distribution: { type: 'pareto', scale_ms: 1, shape: 1e9 } } }, 'fault_config.distribution.shape', /must be at most 1000/],
+  ['throttle rate too small to make progress', { ...http, fault_type: 'throttle', fault_config: { rate_kbps: 1e-300 } }, 'fault_config.rate_kbps', /must be >= 0.001/],
+  ['throttle rate absurd', { ...http, fault_type: 'throttle', fault_config: { rate_kbps: 1e308 } }, 'fault_config.rate_kbps', /must be at most/],
+  ['skip beyond safe integers', { ...http, fault_config: { delay_ms: 1, skip: 2 ** 60 } }, 'fault_config.skip', /./],
+  ['tcp latency 2^53', { ...tcp, fault_config: { latency: 2 ** 53 } }, 'fault_config.latency', /./],
+  ['tcp latency 2^53-1', { ...tcp, fault_config: { latency: 2 ** 53 - 1 } }, 'fault_config.latency', /must be at most 2147483647/],
+  ['tcp latency 2^31', { ...tcp, fault_config: { latency: 2147483648 } }, 'fault_config.latency', /must be at most 2147483647/],
+  ['tcp jitter 2^31', { ...tcp, fault_config: { latency: 1, jitter: 2147483648 } }, 'fault_config.jitter', /must be at most 2147483647/],
+  ['timeout toxic 2^31', { ...tcp, fault_type: 'timeout', fault_config: { timeout: 2147483648 } }, 'fault_config.timeout', /must be at most 2147483647/],
+  ['reset_peer timeout 2^31', { ...tcp, fault_type: 'reset_peer', fault_config: { timeout: 2147483648 } }, 'fault_config.timeout', /must be at most 2147483647/],
+  ['slow_close delay 2^31', { ...tcp, fault_type: 'slow_close', fault_config: { delay: 2147483648 } }, 'fault_config.delay', /must be at most 2147483647/],
+  ['slicer delay beyond the bound', { ...tcp, fault_type: 'slicer', fault_config: { average_size: 10, delay: 2147483648 } }, 'fault_config.delay', /must be at most/],
+  ['slicer average_size absurd', { ...tcp, fault_type: 'slicer', fault_config: { average_size: 2 ** 40 } }, 'fault_config.average_size', /must be at most/],
+  ['limit_data bytes absurd', { ...tcp, fault_type: 'limit_data', fault_config: { bytes: 2 ** 50 } }, 'fault_config.bytes', /must be at most/],
+  ['bandwidth rate absurd', { ...tcp, fault_type: 'bandwidth', fault_config: { rate: 2 ** 50 } }, 'fault_config.rate', /must be at most/],
   ['unknown kill signal', { ...proc, fault_config: { signal: 'SIGFOO' } }, 'fault_config.signal', /must be one of SIGKILL/],
 ];
 
@@ -101,8 +123,31 @@ describe('parsePlan rejects bad plans with the bad field path', () => {
       { ...http, fault_type: 'abort', fault_config: { http_status: 200 } },
       { ...http, fault_type: 'abort', fault_config: { http_status: 599 } },
       { ...tcp, fault_type: 'slicer', fault_config: { average_size: 10, size_variation: 9 } },
+      { ...http, fault_config: { delay_ms: 2147483647 } },
+      { ...tcp, fault_config: { latency: 2147483647, jitter: 2147483647 } },
+      { ...http, fault_type: 'throttle', fault_config: { rate_kbps: 0.001 } },
     ]) {
       expect(safeParsePlan(plan).ok, JSON.stringify(plan)).toBe(true);
     }
+  });
+});
+
+describe('faultTimeIssues: time attributes against the executor\'s maximum duration', () => {
+  const maxMs = 600_000;
+  it.each([
+    ['delay_ms', { ...http, fault_config: { delay_ms: 600_001 } }, 'fault_config.delay_ms'],
+    ['uniform max_ms', { ...http, fault_config: { distribution: { type: 'uniform', min_ms: 0, max_ms: 700_000 } } }, 'fault_config.distribution.max_ms'],
+    ['tcp latency', { ...tcp, fault_config: { latency: 900_000 } }, 'fault_config.latency'],
+    ['timeout toxic', { ...tcp, fault_type: 'timeout', fault_config: { timeout: 900_000 } }, 'fault_config.timeout'],
+    ['slow_close delay', { ...tcp, fault_type: 'slow_close', fault_config: { delay: 900_000 } }, 'fault_config.delay'],
+  ])('names %s beyond the maximum', (_what, wire, path) => {
+    const issues = faultTimeIssues(parsePlan(wire), maxMs);
+    expect(issues).toEqual([{ path, message: expect.stringMatching(/at most 600000 ms/) }]);
+  });
+
+  it('accepts times within the maximum and faults without times', () => {
+    expect(faultTimeIssues(parsePlan({ ...http, fault_config: { delay_ms: 600_000 } }), maxMs)).toEqual([]);
+    expect(faultTimeIssues(parsePlan(tcp), maxMs)).toEqual([]);
+    expect(faultTimeIssues(parsePlan(proc), maxMs)).toEqual([]);
   });
 });

@@ -16,4 +16,5 @@ export const abort = defineFaultType({
     body: z.string().max(65_536, { error: 'must be at most 65536 characters' }).optional(),
     ...httpCommonAttrs,
   }),
+  example: { http_status: 503 },
 });

@@ -5,6 +5,8 @@ import { defineFaultType } from '../fault-type.js';
 export const down = defineFaultType({
   type: 'down',
   target: 'tcp',
+  listener: true,
   description: 'Closes the listener and cuts open connections for the duration; the proxy comes back on the same address.',
   schema: z.strictObject({}),
+  example: {},
 });

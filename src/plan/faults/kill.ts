@@ -12,4 +12,5 @@ export const kill = defineFaultType({
   schema: z.strictObject({
     signal: z.enum(killSignals, { error: `must be one of ${killSignals.join(', ')}` }).default('SIGKILL'),
   }),
+  example: { signal: 'SIGKILL' },
 });

@@ -7,4 +7,5 @@ export const pause = defineFaultType({
   target: 'process',
   description: 'Stops the process (SIGSTOP) for the duration, then continues it (SIGCONT).',
   schema: z.strictObject({}),
+  example: {},
 });

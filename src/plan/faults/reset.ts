@@ -7,4 +7,5 @@ export const reset = defineFaultType({
   target: 'http',
   description: 'Destroys the client connection without sending a response.',
   schema: z.strictObject({ ...httpCommonAttrs }),
+  example: {},
 });

@@ -7,4 +7,5 @@ export const restart = defineFaultType({
   target: 'process',
   description: 'Stops the process with its stop signal, then starts it again.',
   schema: z.strictObject({}),
+  example: {},
 });

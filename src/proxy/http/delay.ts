@@ -1,10 +1,15 @@
 /** How long a `delay` fault waits for one request: a fixed value or a draw from a distribution. */
-import type { FaultConfigOf } from '../../plan/index.js';
+import { MAX_TIMER_MS, type FaultConfigOf } from '../../plan/index.js';
 
 type DelayConfig = FaultConfigOf<'delay'>;
 
-/** Returns a sampler of delays in ms for a `delay` fault's config (never negative). */
+/** Returns a sampler of delays in ms for a `delay` fault's config (never negative, never beyond Node's timer range). */
 export function delaySampler(config: DelayConfig): () => number {
+  const draw = sampler(config);
+  return () => Math.min(draw(), MAX_TIMER_MS);
+}
+
+function sampler(config: DelayConfig): () => number {
   if (config.delayMs !== undefined) {
     const ms = config.delayMs;
     return () => ms;

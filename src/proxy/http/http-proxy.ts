@@ -20,6 +20,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { Socket } from 'node:net';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
+import { MAX_TIMER_MS } from '../../plan/index.js';
 import { ProxyConflictError, ProxyListenError } from '../errors.js';
 import { createRecorder, type Counters, type Recorder } from '../recorder/index.js';
 import type { HttpProxy, HttpRuleSpec, Observation, ProxyOptions } from '../types.js';
@@ -228,11 +229,13 @@ class HttpFaultProxy implements HttpProxy {
   }
 
   removeRule(id: string): boolean {
-    const before = this.#rules;
-    this.#rules = before.filter((r) => r.spec.id !== id);
-    const removed = this.#rules.length !== before.length;
-    if (removed) this.#recorder.fault(id).event('info', 'rule removed');
-    return removed;
+    const rule = this.#rules.find((r) => r.spec.id === id);
+    if (rule === undefined) return false;
+    this.#rules = this.#rules.filter((r) => r !== rule);
+    // Requests the rule holds (delays, throttled bodies) go on now, not at their own deadline.
+    rule.release();
+    this.#recorder.fault(id).event('info', 'rule removed');
+    return true;
   }
 
   listRules(): HttpRuleSpec[] {
@@ -307,12 +310,12 @@ class HttpFaultProxy implements HttpProxy {
   }
 
   async #faulted(req: IncomingMessage, res: ServerResponse, ex: Exchange, action: FaultAction | undefined, headerDelay: number): Promise<void> {
-    if (headerDelay > 0 && !(await wait(headerDelay, res))) return;
+    if (headerDelay > 0 && !(await wait(headerDelay, res, undefined))) return;
     if (action === undefined) return this.#forward(req, res, ex, undefined);
     if (action.phase === 'request' || action.kind === 'throttle') {
       switch (action.kind) {
         case 'delay':
-          if (!(await wait(action.ms(), res))) return;
+          if (!(await wait(action.ms(), res, ex.rule))) return;
           return this.#forward(req, res, ex, undefined);
         case 'abort':
           return this.#abort(res, ex, action.status, action.body);
@@ -425,20 +428,28 @@ function record(c: Counters, ex: Exchange, ms: number, bytesIn: number, bytesOut
   c.bytesOut(bytesOut);
 }
 
-/** Waits `ms`; resolves false (and stops waiting) if the response closes first. */
-function wait(ms: number, res: ServerResponse): Promise<boolean> {
+/**
+ * Waits `ms`; resolves true at once when `rule` is removed meanwhile (what it holds goes on), and
+ * false (and stops waiting) if the response closes first.
+ */
+function wait(ms: number, res: ServerResponse, rule: CompiledRule | undefined): Promise<boolean> {
   if (res.destroyed) return Promise.resolve(false);
   if (!(ms > 0)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const onClose = (): void => {
+    let settled = false;
+    let unhold: () => void = () => undefined;
+    const done = (ok: boolean): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
       res.off('close', onClose);
-      resolve(true);
-    }, ms);
+      unhold();
+      resolve(ok);
+    };
+    const onClose = (): void => done(false);
+    const timer = setTimeout(() => done(true), Math.min(ms, MAX_TIMER_MS));
     res.once('close', onClose);
+    if (rule !== undefined) unhold = rule.hold(() => done(true));
   });
 }
 
@@ -493,7 +504,7 @@ class UpstreamHandler implements Dispatcher.DispatchHandler {
         this.#waiting = true;
         this.#held = [];
         controller.pause();
-        void wait(action.ms(), res).then((ok) => {
+        void wait(action.ms(), res, this.ex.rule).then((ok) => {
           this.#waiting = false;
           if (!ok) {
             controller.abort(kClientGone);
@@ -514,6 +525,11 @@ class UpstreamHandler implements Dispatcher.DispatchHandler {
     if (action?.kind === 'throttle') {
       const t = new Throttle(action.rateKbps);
       t.on('error', () => res.destroy());
+      const rule = this.ex.rule;
+      if (rule !== undefined) {
+        const unhold = rule.hold(() => t.release());
+        t.once('close', unhold);
+      }
       t.pipe(res);
       this.#throttle = t;
       this.#sink = t;

@@ -32,7 +32,16 @@ export interface CompiledRule {
   active: number;
   /** Decides (and counts) whether this matching request is faulted. */
   decide(): boolean;
+  /**
+   * Registers something this rule holds (a delayed request, a throttled body); `release` runs
+   * when the rule is removed (at once if it already was). @returns an unregister function.
+   */
+  hold(release: () => void): () => void;
+  /** The rule was removed: everything it holds goes on now. Idempotent. */
+  release(): void;
 }
+
+const noop = (): void => undefined;
 
 /**
  * Validates a rule spec with the plan registry's schema (filling defaults) and returns a copy
@@ -93,6 +102,8 @@ function actionOf(spec: HttpRuleSpec): FaultAction {
 export function compileRule(spec: HttpRuleSpec, counters: Counters): CompiledRule {
   const { skip, count, maxActiveFaults } = spec.config as FaultConfigOf<'reset'>;
   const share = spec.percentage / 100;
+  const holds = new Set<() => void>();
+  let released = false;
   const rule: CompiledRule = {
     spec,
     matcher: compileMatcher(spec),
@@ -111,6 +122,22 @@ export function compileRule(spec: HttpRuleSpec, counters: Counters): CompiledRul
       rule.faulted++;
       rule.active++;
       return true;
+    },
+    hold(release) {
+      if (released) {
+        release();
+        return noop;
+      }
+      holds.add(release);
+      return () => {
+        holds.delete(release);
+      };
+    },
+    release() {
+      if (released) return;
+      released = true;
+      for (const r of [...holds]) r();
+      holds.clear();
     },
   };
   return rule;

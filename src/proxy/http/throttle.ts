@@ -1,9 +1,11 @@
 /**
  * A Transform that lets bytes through at a fixed rate (the `throttle` fault on a response body).
  * It slices chunks into ~50 ms worth of bytes and waits between slices; it never drops a byte and
- * holds at most one incoming chunk (backpressure does the rest).
+ * holds at most one incoming chunk (backpressure does the rest). `release()` lets everything through
+ * at once (the rule was removed).
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { MAX_TIMER_MS } from '../../plan/index.js';
 
 /** Streams at `rateKbps` KB/s (1 KB = 1024 bytes). */
 export class Throttle extends Transform {
@@ -12,6 +14,8 @@ export class Throttle extends Transform {
   #start = -1;
   #sent = 0;
   #timer: NodeJS.Timeout | undefined;
+  #pending: (() => void) | undefined;
+  #released = false;
 
   constructor(rateKbps: number) {
     super();
@@ -19,13 +23,34 @@ export class Throttle extends Transform {
     this.#slice = Math.max(1, Math.min(65_536, Math.floor(this.#bytesPerMs * 50)));
   }
 
+  /** Stops throttling (the fault was removed): what is held and what follows passes at once. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const next = this.#pending;
+    this.#pending = undefined;
+    next?.();
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.#released) {
+      cb(null, chunk);
+      return;
+    }
     if (this.#start < 0) this.#start = performance.now();
     this.#send(chunk, 0, cb);
   }
 
   #send(chunk: Buffer, offset: number, cb: TransformCallback): void {
     this.#timer = undefined;
+    this.#pending = undefined;
+    if (this.#released) {
+      if (offset < chunk.length) this.push(chunk.subarray(offset));
+      cb();
+      return;
+    }
     while (offset < chunk.length) {
       const part = chunk.subarray(offset, offset + this.#slice);
       offset += part.length;
@@ -33,7 +58,9 @@ export class Throttle extends Transform {
       this.#sent += part.length;
       const wait = this.#start + this.#sent / this.#bytesPerMs - performance.now();
       if (wait >= 1) {
-        this.#timer = setTimeout(() => this.#send(chunk, offset, cb), wait);
+        const at = offset;
+        this.#pending = () => this.#send(chunk, at, cb);
+        this.#timer = setTimeout(this.#pending, Math.min(wait, MAX_TIMER_MS));
         return;
       }
     }

@@ -3,6 +3,7 @@
  * of one connection. A stage receives chunks from the previous stage (or the reader) through
  * `write`/`end` and hands them on through `ctx.out`, in order, whenever it decides to.
  */
+import { MAX_TIMER_MS } from '../../plan/index.js';
 import type { ToxicSpec, ToxicType } from '../types.js';
 
 /** The code-form attributes of a toxic type (camelCase, without `stream`). */
@@ -73,14 +74,18 @@ export class StageTimer {
     return this.#timer !== undefined;
   }
 
-  /** Runs `fn` after `ms` (replacing any pending run); does nothing once aborted. */
+  /**
+   * Runs `fn` after `ms` (replacing any pending run); does nothing once aborted. `ms` is clamped
+   * to Node's timer range: beyond it `setTimeout` would fire after 1 ms, and a stage that re-arms
+   * until a deadline would spin. (The schemas bound every time attribute; this is the last guard.)
+   */
   set(ms: number, fn: () => void): void {
     this.clear();
     if (this.#signal.aborted) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (!this.#signal.aborted) fn();
-    }, Math.max(0, ms));
+    }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
   }
 
   clear(): void {
