@@ -2,7 +2,17 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { ValidationError, safeParsePlan, snakifyKeys } from '../plan/index.js';
-import { clientFor, print, withExecutorOptions, type ExecutorCliOptions } from './executor-options.js';
+import { HttpExecutorClient } from '../client/index.js';
+import { executorUrl, print, withExecutorOptions, type ExecutorCliOptions } from './executor-options.js';
+
+/** A client for `--executor`; a CLI call retries little and fails fast. */
+function clientFor(opts: ExecutorCliOptions): HttpExecutorClient {
+  return new HttpExecutorClient({
+    baseUrl: opts.executor,
+    ...(opts.token !== undefined ? { token: opts.token } : {}),
+    retry: { maxAttempts: 2, initialDelayMs: 100 },
+  });
+}
 
 async function readPlan(source: string): Promise<unknown> {
   const text = source === '-' ? await readStdin() : await readFile(source, 'utf8');
@@ -24,6 +34,7 @@ export function registerApply(program: Command): void {
       .option('--wait', 'wait until the application ends and print its metrics')
       .description('apply a fault plan on a running executor'),
   ).action(async (source: string, opts: ExecutorCliOptions & { wait?: boolean }) => {
+    executorUrl(opts);
     const plan = await readPlan(source);
     const checked = safeParsePlan(plan);
     if (!checked.ok) throw new ValidationError('fault plan', checked.issues);

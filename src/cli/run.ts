@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { FaultlineError } from '../plan/index.js';
 import { ExitCode, createProgress, formatRunSummary, jsonSummary, loadDrill, runDrill, runnablePhases, type RunnablePhase } from '../drill/index.js';
+import { CliError } from './errors.js';
 import { printDrillError } from './validate.js';
 
 /** `faultline run`'s options. */
@@ -30,9 +31,7 @@ export function registerRun(program: Command): void {
  */
 export async function runDrillFile(file: string, opts: RunCliOptions): Promise<void> {
   if (opts.phase !== undefined && !(runnablePhases as readonly string[]).includes(opts.phase)) {
-    process.stderr.write(`faultline: --phase must be one of ${runnablePhases.join(', ')}\n`);
-    process.exitCode = ExitCode.InvalidDrill;
-    return;
+    throw new CliError(`--phase '${opts.phase}' is not a phase`, `use one of ${runnablePhases.join(', ')}`);
   }
   let drill;
   try {

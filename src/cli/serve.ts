@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CliError } from './errors.js';
 import { loadConfig, startExecutor, type Executor, type ExecutorConfig } from '../executor/index.js';
 
 interface ServeOptions {
@@ -18,7 +19,7 @@ export async function runDaemon(mode: 'executor' | 'supervisor', opts: ServeOpti
   const config: ExecutorConfig | undefined = opts.config !== undefined ? await loadConfig(opts.config) : undefined;
   const maxDuration = opts.maxDuration !== undefined ? Number(opts.maxDuration) : undefined;
   if (maxDuration !== undefined && !(Number.isFinite(maxDuration) && maxDuration > 0)) {
-    throw new Error(`--max-duration must be a positive number of seconds, got '${opts.maxDuration}'`);
+    throw new CliError(`--max-duration '${opts.maxDuration}' is not a positive number of seconds`, 'give seconds, e.g. --max-duration 600');
   }
   const executor: Executor = await startExecutor({
     mode,

@@ -2,13 +2,19 @@ import type { Command } from 'commander';
 import { FaultlineError, ValidationError } from '../plan/index.js';
 import { ExitCode, loadDrill } from '../drill/index.js';
 
-/** Prints why a drill file cannot be used (every mistake with its path) and sets exit code 4. */
+/**
+ * Prints why a drill file cannot be used and sets exit code 4: one line `faultline: <what> — <fix>`,
+ * then every mistake with its path (with `json`, one object on stdout).
+ */
 export function printDrillError(err: FaultlineError, json: boolean): void {
-  const issues = err instanceof ValidationError ? err.issues.map((i) => ({ path: i.path, message: i.message })) : [{ path: '(file)', message: err.message }];
-  if (json) process.stdout.write(`${JSON.stringify({ valid: false, code: err.code, issues }, null, 2)}\n`);
+  const issues = err instanceof ValidationError ? err.issues.map((i) => ({ path: i.path, message: i.message })) : [{ path: '(file)', message: err.message.split('\n')[0] ?? err.message }];
+  const invalid = err instanceof ValidationError;
+  const what = invalid ? `invalid drill (${issues.length} mistake${issues.length === 1 ? '' : 's'})` : (err.message.split('\n')[0] ?? err.message);
+  const fix = invalid ? 'fix each path below (`faultline schema drill` prints the format; docs/drills.md explains it)' : 'check the path of the drill file';
+  if (json) process.stdout.write(`${JSON.stringify({ valid: false, error: what, code: err.code, fix, exit_code: ExitCode.InvalidDrill, issues }, null, 2)}\n`);
   else {
-    process.stderr.write(`faultline: invalid drill (${issues.length} mistake${issues.length === 1 ? '' : 's'}):\n`);
-    for (const i of issues) process.stderr.write(`  ${i.path}: ${i.message}\n`);
+    process.stderr.write(`faultline: ${what} — ${fix}\n`);
+    if (invalid) for (const i of issues) process.stderr.write(`  ${i.path}: ${i.message}\n`);
   }
   process.exitCode = ExitCode.InvalidDrill;
 }
