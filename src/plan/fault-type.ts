@@ -23,10 +23,10 @@ export const MAX_BYTES = 2 ** 40;
  * `listener: true` marks a TCP fault that acts on the proxy's listener (`down`) rather than on the
  * stream as a toxic.
  */
-export interface FaultTypeDef<T extends string = string, S extends z.ZodType = z.ZodType, G extends FaultTarget = FaultTarget> {
+export interface FaultTypeDef<T extends string = string, S extends z.ZodType = z.ZodType, G extends FaultTarget = FaultTarget, L extends boolean = boolean> {
   readonly type: T;
   readonly target: G;
-  readonly listener?: true;
+  readonly listener?: L;
   readonly description: string;
   readonly schema: S;
   readonly example: z.input<S>;
@@ -35,9 +35,9 @@ export interface FaultTypeDef<T extends string = string, S extends z.ZodType = z
 }
 
 /** Declares a fault type, keeping its literal id, target and schema type. */
-export function defineFaultType<const T extends string, S extends z.ZodType, const G extends FaultTarget>(
-  def: FaultTypeDef<T, S, G>,
-): FaultTypeDef<T, S, G> {
+export function defineFaultType<const T extends string, S extends z.ZodType, const G extends FaultTarget, const L extends boolean = false>(
+  def: FaultTypeDef<T, S, G, L>,
+): FaultTypeDef<T, S, G, L> {
   return def;
 }
 

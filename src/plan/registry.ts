@@ -48,7 +48,7 @@ export type FaultType = Builtin['type'];
 /** The fault types of one target, e.g. `FaultTypeOf<'http'>` = `'delay' | 'abort' | 'reset' | 'throttle'`. */
 export type FaultTypeOf<G extends FaultTarget> = Extract<Builtin, { target: G }>['type'];
 /** TCP faults that act on the proxy's listener rather than on the stream (`down`). */
-export type ListenerFaultType = Extract<Builtin, { listener: true }>['type'];
+export type ListenerFaultType = Extract<Builtin, { listener?: true }>['type'];
 /** TCP toxics: TCP faults that act on the stream (Toxiproxy's toxic types). */
 export type ToxicType = Exclude<FaultTypeOf<'tcp'>, ListenerFaultType>;
 /** HTTP fault types. */
@@ -61,9 +61,9 @@ function idsWhere<T extends FaultType>(keep: (d: Builtin) => boolean): readonly 
 }
 
 /** Every TCP toxic type id, in registry order (what the Toxiproxy API and `--toxic` accept). */
-export const toxicTypes: readonly ToxicType[] = idsWhere<ToxicType>((d) => d.target === 'tcp' && !('listener' in d && d.listener));
+export const toxicTypes: readonly ToxicType[] = idsWhere<ToxicType>((d) => d.target === 'tcp' && d.listener !== true);
 /** Every listener fault type id (`down`). */
-export const listenerFaultTypes: readonly ListenerFaultType[] = idsWhere<ListenerFaultType>((d) => 'listener' in d && d.listener === true);
+export const listenerFaultTypes: readonly ListenerFaultType[] = idsWhere<ListenerFaultType>((d) => d.listener === true);
 /** Every HTTP fault type id, in registry order. */
 export const httpFaultTypes: readonly HttpFaultType[] = idsWhere<HttpFaultType>((d) => d.target === 'http');
 /** Every process fault type id, in registry order. */

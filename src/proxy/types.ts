@@ -3,12 +3,14 @@
  * Implementations: `tcp/` (createTcpProxy), `http/` (createHttpProxy), `recorder/`.
  * (Owned by the proxy module; the executor codes against these types.)
  */
-import type { FaultConfigOf, FaultPlan } from '../plan/index.js';
+import type { FaultConfigOf, FaultPlan, HttpFaultType, ToxicType } from '../plan/index.js';
 
-/** TCP toxic type ids (Toxiproxy's names). `down` is not a toxic: it is `setEnabled(false)`. */
-export type ToxicType = 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data';
-/** HTTP fault type ids. */
-export type HttpFaultType = 'delay' | 'abort' | 'reset' | 'throttle';
+/**
+ * TCP toxic type ids (Toxiproxy's names) and HTTP fault type ids, derived from the plan's
+ * fault-type registry: a registry entry without an implementation here is a compile error.
+ * `down` is not a toxic: it is `setEnabled(false)`.
+ */
+export type { HttpFaultType, ToxicType };
 
 /** A toxic as installed on a TCP proxy. `config` is the code form (camelCase) of the plan registry's schema, without `stream`. */
 export interface ToxicSpec<T extends ToxicType = ToxicType> {

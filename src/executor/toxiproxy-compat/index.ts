@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { ValidationError, FaultlineError, camelizeKeys, defaultRegistry, snakifyKeys } from '../../plan/index.js';
+import { ValidationError, FaultlineError, camelizeKeys, defaultRegistry, snakifyKeys, toxicTypes } from '../../plan/index.js';
 import type { Proxy, TcpProxy, ToxicSpec, ToxicType } from '../../proxy/index.js';
 import { toHttpError } from '../http-errors.js';
 import type { ProxyManager } from '../proxies.js';
@@ -29,8 +29,6 @@ class ApiError extends Error {
     super(message);
   }
 }
-
-const toxicTypes: readonly ToxicType[] = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data'];
 
 const errProxyNotFound = () => new ApiError('proxy not found', 404);
 const errToxicNotFound = () => new ApiError('toxic not found', 404);
