@@ -50,3 +50,22 @@ describe('test helpers', () => {
     expect(summariseSkips([])).toBeNull();
   });
 });
+
+describe('findChromium', () => {
+  it('falls back to the Chromium that @sparticuz/chromium ships when no system one is found, and it runs pages', async () => {
+    const { findChromium, launchChromium } = await import('../helpers/browser.js');
+    const saved = process.env['CHROMIUM_PATH'];
+    delete process.env['CHROMIUM_PATH'];
+    try {
+      const found = await findChromium({ systemCandidates: [] });
+      expect(found.source).toBe('@sparticuz/chromium');
+      const browser = await launchChromium({}, found);
+      const page = await browser.newPage();
+      await page.setContent('<p id="x">static</p><script>document.getElementById("x").textContent = "ran"</script>');
+      expect(await page.textContent('#x')).toBe('ran');
+      await browser.close();
+    } finally {
+      if (saved !== undefined) process.env['CHROMIUM_PATH'] = saved;
+    }
+  }, 120_000);
+});
