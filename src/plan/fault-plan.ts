@@ -183,9 +183,29 @@ export function toWirePlan(plan: FaultPlan): FaultPlanWire {
   return wire as FaultPlanWire;
 }
 
-/** The JSON Schema (draft 2020-12) of a wire FaultPlan: one `oneOf` branch per fault type. */
+/** The fields that match HTTP requests: only HTTP faults take them. */
+const HTTP_MATCH_FIELDS = ['api', 'method', 'headers'] as const;
+
+/**
+ * The JSON Schema (draft 2020-12) of a wire FaultPlan: one `oneOf` branch per fault type. It
+ * accepts exactly what {@link safeParsePlan} accepts (a property test checks this with ajv): the
+ * rules zod states in refinements are added here per branch: HTTP match fields only on HTTP
+ * faults, `fault_config` required when `{}` is not a valid config of that fault type.
+ */
 export function faultPlanJsonSchema(registry: FaultRegistry = defaultRegistry): Record<string, unknown> {
   const schema = z.toJSONSchema(schemaFor(registry), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const branches = (schema['oneOf'] ?? schema['anyOf']) as Array<Record<string, unknown>> | undefined;
+  for (const branch of branches ?? []) {
+    const properties = branch['properties'] as Record<string, Record<string, unknown>>;
+    const def = registry.list().find((d) => d.type === properties['fault_type']?.['const']);
+    if (def === undefined) continue;
+    if (def.target !== 'http') for (const key of HTTP_MATCH_FIELDS) delete properties[key];
+    if (!def.schema.safeParse({}).success) {
+      const config = properties['fault_config'];
+      if (config !== undefined) delete config['default'];
+      branch['required'] = [...new Set([...((branch['required'] as string[] | undefined) ?? []), 'fault_config'])];
+    }
+  }
   return { ...schema, $id: 'https://faultline.dev/schemas/fault-plan.json', title: 'FaultPlan' };
 }
 

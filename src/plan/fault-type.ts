@@ -34,6 +34,31 @@ export interface FaultTypeDef<T extends string = string, S extends z.ZodType = z
   timesMs?(config: z.output<S>): Readonly<Record<string, number | undefined>>;
 }
 
+/**
+ * A JSON Schema keyword of faultline's own, for the one kind of rule standard JSON Schema cannot
+ * state: one number field compared with another. On an object,
+ * `"x-faultline-ordered": [{ "lesser": "min_ms", "greater": "max_ms", "allow_equal": true }]`
+ * means `min_ms <= max_ms` (`<` without `allow_equal`), an absent field taking its `default`.
+ * Validators that do not know it ignore it (an annotation); faultline's tests teach it to ajv, so
+ * that the published schema and the zod schema accept the same plans.
+ */
+export const ORDERED_FIELDS_KEYWORD = 'x-faultline-ordered';
+
+/** One rule of {@link ORDERED_FIELDS_KEYWORD}. */
+export interface FieldOrder {
+  readonly lesser: string;
+  readonly greater: string;
+  readonly allowEqual: boolean;
+}
+
+/** The JSON Schema metadata (for zod's `.meta()`) stating that each `lesser` field is below its `greater` one. */
+export function orderedFieldsMeta(...orders: readonly FieldOrder[]): Record<string, unknown> {
+  return {
+    [ORDERED_FIELDS_KEYWORD]: orders.map((o) => ({ lesser: o.lesser, greater: o.greater, allow_equal: o.allowEqual })),
+    description: orders.map((o) => `${o.lesser} must be ${o.allowEqual ? '<=' : '<'} ${o.greater}`).join('; '),
+  };
+}
+
 /** Declares a fault type, keeping its literal id, target and schema type. */
 export function defineFaultType<const T extends string, S extends z.ZodType, const G extends FaultTarget, const L extends boolean = false>(
   def: FaultTypeDef<T, S, G, L>,

@@ -5,7 +5,7 @@
 export { FaultlineError, ValidationError, UnknownFaultTypeError, type FieldIssue } from './errors.js';
 export { formatPath, fieldIssues } from './issues.js';
 export { camelizeKeys, snakifyKeys, camelCase, snakeCase, type Camelize, type Snakify } from './case.js';
-export { defineFaultType, streamAttr, httpCommonAttrs, attrInt, attrMs, msAttr, MAX_TIMER_MS, MAX_BYTES, type FaultTarget, type FaultTypeDef } from './fault-type.js';
+export { defineFaultType, streamAttr, httpCommonAttrs, attrInt, attrMs, msAttr, MAX_TIMER_MS, MAX_BYTES, ORDERED_FIELDS_KEYWORD, orderedFieldsMeta, type FieldOrder, type FaultTarget, type FaultTypeDef } from './fault-type.js';
 export {
   FaultRegistry,
   defaultRegistry,

@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { defineFaultType, httpCommonAttrs, msAttr } from '../fault-type.js';
+import { defineFaultType, httpCommonAttrs, msAttr, orderedFieldsMeta } from '../fault-type.js';
 
 /** How long a `delay` fault waits: fixed, or drawn per request from a distribution. */
 export const delayDistribution = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('uniform'), min_ms: msAttr, max_ms: msAttr }).refine((d) => d.max_ms >= d.min_ms, {
-      error: 'must be >= min_ms',
-      path: ['max_ms'],
-    }),
+    z
+      .strictObject({ type: z.literal('uniform'), min_ms: msAttr, max_ms: msAttr })
+      .refine((d) => d.max_ms >= d.min_ms, {
+        error: 'must be >= min_ms',
+        path: ['max_ms'],
+      })
+      .meta(orderedFieldsMeta({ lesser: 'min_ms', greater: 'max_ms', allowEqual: true })),
     z.strictObject({ type: z.literal('normal'), mean_ms: msAttr, stddev_ms: msAttr }),
     z.strictObject({
       type: z.literal('pareto'),
@@ -30,7 +33,8 @@ export const delay = defineFaultType({
     .refine((c) => (c.delay_ms === undefined) !== (c.distribution === undefined), {
       error: 'give exactly one of delay_ms or distribution',
       path: ['delay_ms'],
-    }),
+    })
+    .meta({ oneOf: [{ required: ['delay_ms'] }, { required: ['distribution'] }] }),
   example: { delay_ms: 100 },
   timesMs: (c) => {
     const d = c.distribution;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_TIMER_MS, attrInt, defineFaultType, streamAttr } from '../fault-type.js';
+import { MAX_TIMER_MS, attrInt, defineFaultType, orderedFieldsMeta, streamAttr } from '../fault-type.js';
 
 /** The largest slice `slicer` takes, in bytes (16 MiB). */
 export const MAX_SLICE_BYTES = 1 << 24;
@@ -24,7 +24,8 @@ export const slicer = defineFaultType({
     .refine((c) => c.size_variation < c.average_size, {
       error: 'must be smaller than average_size',
       path: ['size_variation'],
-    }),
+    })
+    .meta(orderedFieldsMeta({ lesser: 'size_variation', greater: 'average_size', allowEqual: false })),
   example: { average_size: 64, size_variation: 32, delay: 100 },
   timesMs: (c) => ({ delay: c.delay / 1000 }),
 });
