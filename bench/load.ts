@@ -14,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { LoadGenerator } from '../src/drill/load.js';
+import { LoadGenerator } from '../src/drill/load/index.js';
 
 const require = createRequire(import.meta.url);
 

@@ -3,6 +3,7 @@
  * never thrown (a drill that breaks half-way still rolls back and reports).
  */
 import { rm } from 'node:fs/promises';
+import { sleep } from '../common/index.js';
 import type { FaultRecord, PhaseName, StepResult } from './journal.js';
 import { httpCall, runCommand, runProbe, runSql, type ProbeEnv } from './probes.js';
 import type { Step } from './spec.js';
@@ -17,21 +18,6 @@ export interface ActionEnv extends ProbeEnv {
 
 const errMsg = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Sleeps, waking early when the signal aborts. Resolves `false` when aborted. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(false);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** A step's default name: `<kind>-<index>` (1-based), or its output name. */
 export function stepName(step: Step, index: number): string {

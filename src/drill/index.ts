@@ -62,7 +62,7 @@ export {
   type AckRecord,
   type WindowStats,
   type LiveStats,
-} from './load.js';
+} from './load/index.js';
 export { runProbe, runCheck, checkExpectations, metricValue, type ProbeEnv, type ProbeOutcome, type DrillExecutorClient } from './probes.js';
 export { runStep, type ActionEnv } from './actions.js';
 export { runDrill, checkDrill, runnablePhases, type RunOptions, type RunOutcome, type RunnablePhase, type ProgressEvent } from './runner.js';

@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, statfs } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { request } from 'undici';
+import { sleep } from '../common/index.js';
 import type { CheckResult, PhaseName, ProbeResult } from './journal.js';
-import type { LoadGenerator, WindowStats } from './load.js';
+import type { LoadGenerator, WindowStats } from './load/index.js';
 import { METRIC_RE, type PreflightCheck, type Probe } from './spec.js';
 import { renderActivity, type TemplateContext } from './template.js';
 
@@ -484,18 +485,6 @@ async function checkOnce(c: PreflightCheck, env: ProbeEnv): Promise<string> {
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 /**
  * Runs one preflight check; with `waitS` it retries until it passes or the time is up (a

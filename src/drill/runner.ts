@@ -14,8 +14,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { HttpExecutorClient } from '../client/index.js';
+import { sleep, splitHostPort } from '../common/index.js';
 import { snakifyKeys } from '../plan/index.js';
-import { runStep, sleep, stepName } from './actions.js';
+import { runStep, stepName } from './actions.js';
 import { DrillExecutorError } from './errors.js';
 import {
   ExitCode,
@@ -31,7 +32,7 @@ import {
   type ProbeResult,
   type StepResult,
 } from './journal.js';
-import { LoadGenerator, streamsFromSpec, type AckRecord, type LiveStats } from './load.js';
+import { LoadGenerator, streamsFromSpec, type AckRecord, type LiveStats } from './load/index.js';
 import { compare, metricValue, parseMetricExpr, runCheck, runProbe, type DrillExecutorClient, type ProbeEnv } from './probes.js';
 import { STOP_RE, type Drill, type Probe, type Step } from './spec.js';
 import { renderConfig, renderValue, type TemplateContext } from './template.js';
@@ -333,8 +334,8 @@ class DrillRun {
       const body = await this.#client.call<{ proxies?: { name: string; listen: string; upstream?: string; protocol?: string }[] }>('GET', '/v1/proxies');
       const out: Record<string, unknown> = {};
       for (const p of body.proxies ?? []) {
-        const i = p.listen.lastIndexOf(':');
-        out[p.name] = { listen: p.listen, url: `http://${p.listen}`, host: p.listen.slice(0, i), port: Number(p.listen.slice(i + 1)), upstream: p.upstream ?? null, protocol: p.protocol ?? null };
+        const { host, port } = splitHostPort(p.listen);
+        out[p.name] = { listen: p.listen, url: `http://${p.listen}`, host: p.listen.startsWith('[') ? `[${host}]` : host, port, upstream: p.upstream ?? null, protocol: p.protocol ?? null };
       }
       this.#proxies = out;
     } catch {

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDrill, loadDrill, runDrill } from '../../src/drill/index.js';
 import { tempDir } from './helpers.js';
+import { reportKeySet } from './report-keys.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.remove());
@@ -24,7 +26,10 @@ describe('example drills run as they are', () => {
 
   it('process-kill: the service is killed, restarted by the supervisor, and healthy again in time', async () => {
     const env = { ...process.env, FL_SERVICE_PORT: String(await freePort()), FL_PROXY_PORT: String(await freePort()) };
-    const { exitCode, journal } = await runDrill(await loadDrill('examples/drills/process-kill.yaml'), { env, reportDir: tmp.dir });
+    const { exitCode, journal, jsonPath } = await runDrill(await loadDrill('examples/drills/process-kill.yaml'), { env, reportDir: tmp.dir });
+    // The report keeps its structure across refactors: the same key paths as the recorded ones.
+    const expectedKeys = JSON.parse(readFileSync('test/drill/fixtures/report-keys-process-kill.json', 'utf8')) as string[];
+    expect(reportKeySet(JSON.parse(readFileSync(jsonPath!, 'utf8')))).toEqual(expectedKeys);
     expect(journal.verdict.reasons).toEqual([]);
     expect(exitCode).toBe(0);
     expect(journal.recovery.ok).toBe(true);

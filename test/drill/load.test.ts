@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDrill } from '../../src/drill/index.js';
-import { LoadGenerator, splitUrlTemplate, streamsFromSpec, type LoadTemplate } from '../../src/drill/load.js';
+import { LoadGenerator, splitUrlTemplate, streamsFromSpec, type LoadTemplate } from '../../src/drill/load/index.js';
 import { startServer, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
