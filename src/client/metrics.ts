@@ -1,4 +1,4 @@
-import * as hdr from 'hdr-histogram-js';
+import { LatencyHistogram } from '../common/index.js';
 
 /** The client's counters, as a plain object. */
 export interface ClientMetrics {
@@ -23,12 +23,12 @@ export class ClientMetricsRecorder {
   #retries = 0;
   #breakerOpens = 0;
   readonly #byKind = new Map<string, number>();
-  readonly #latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  readonly #latency = new LatencyHistogram();
 
   /** One logical call (with its retries) ended. */
   call(latencyMs: number, failureKind?: string): void {
     this.#total += 1;
-    this.#latency.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+    this.#latency.recordMs(latencyMs);
     if (failureKind === undefined) {
       this.#success += 1;
     } else {
@@ -46,7 +46,6 @@ export class ClientMetricsRecorder {
   }
 
   snapshot(): ClientMetrics {
-    const us = (p: number) => (this.#total === 0 ? 0 : this.#latency.getValueAtPercentile(p) / 1000);
     return {
       total: this.#total,
       success: this.#success,
@@ -54,7 +53,7 @@ export class ClientMetricsRecorder {
       failuresByKind: Object.fromEntries(this.#byKind),
       retries: this.#retries,
       breakerOpens: this.#breakerOpens,
-      latencyMs: { p50: us(50), p95: us(95), p99: us(99), max: this.#total === 0 ? 0 : this.#latency.maxValue / 1000 },
+      latencyMs: { p50: this.#latency.percentileMs(50), p95: this.#latency.percentileMs(95), p99: this.#latency.percentileMs(99), max: this.#latency.maxMs },
       successRate: this.#total === 0 ? 1 : this.#success / this.#total,
       retryRate: this.#total === 0 ? 0 : this.#retries / this.#total,
     };

@@ -106,10 +106,5 @@ export async function loadConfig(path: string): Promise<ExecutorConfig> {
   return parseConfig(raw, path);
 }
 
-/** Splits `host:port` (`[::1]:80` too). */
-export function splitHostPort(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(':');
-  let host = listen.slice(0, i);
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  return { host: host === '' ? '127.0.0.1' : host, port: Number(listen.slice(i + 1)) };
-}
+/** Splits `host:port` (`[::1]:80` too): the one in src/common. */
+export { splitHostPort } from '../common/index.js';

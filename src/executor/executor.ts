@@ -3,7 +3,6 @@
  * `faultline supervise` (mode `supervisor`) and embedded in-process by the drill runner; it never
  * exits the process or installs signal handlers (the CLI does that).
  */
-import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Supervisor } from '../supervisor/index.js';
@@ -16,12 +15,12 @@ import { createTelemetry, defaultProxyFactory, startSupervisor, type TelemetryHa
 import { Policies } from './policies.js';
 import { ProxyManager, type ProxyFactory } from './proxies.js';
 import type { RouteContext } from './routes/v1.js';
+import { packageVersion } from '../common/index.js';
 import { buildServer } from './server.js';
 import { Store } from './store.js';
 import { registerToxiproxyHook } from './toxiproxy-hook.js';
 
-const require = createRequire(import.meta.url);
-const { version: VERSION } = require('../../package.json') as { version: string };
+const VERSION = packageVersion;
 
 /** Alert signals from the proxies' totals (error rate over the last interval, worst p95) and the processes. */
 function sampler(proxies: ProxyManager, supervisor: () => Supervisor | undefined): () => AlertSignals {

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { capTimerMs } from '../common/index.js';
 import { defaultRegistry, fieldIssues, safeParsePlan, toWirePlan, type FaultPlan, type FieldIssue } from '../plan/index.js';
 import { nameSchema } from './config.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
@@ -214,7 +215,7 @@ export class Policies {
       // Timers cap at ~24.8 days: re-arm until the real expiry.
       if (Date.now() < expiresAt) this.#armExpiry(row);
       else this.#remove(row.id, 'policy_expired').catch((err: unknown) => this.#log?.error({ policy: row.id, err: String(err) }, 'expiring the policy failed'));
-    }, Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1));
+    }, capTimerMs(expiresAt - Date.now()));
     t.unref();
     this.#timers.set(row.id, t);
   }

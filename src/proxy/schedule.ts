@@ -4,6 +4,7 @@
  *
  *   schedulePlan ──(startAt)──▶ install ──(endAt | cancel | proxy closed)──▶ remove
  */
+import { capTimerMs, MAX_TIMER_MS } from '../common/index.js';
 import type { FaultPlan } from '../plan/index.js';
 import { ProxyFaultMismatchError } from './errors.js';
 import type { HttpFaultType, HttpRuleSpec, Proxy, ScheduledFault, ScheduleTimes, ToxicSpec, ToxicType } from './types.js';
@@ -11,8 +12,6 @@ import type { HttpFaultType, HttpRuleSpec, Proxy, ScheduledFault, ScheduleTimes,
 const toxicTypes: ReadonlySet<string> = new Set<ToxicType>(['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data']);
 const httpTypes: ReadonlySet<string> = new Set<HttpFaultType>(['delay', 'abort', 'reset', 'throttle']);
 
-/** Node timers overflow past 2^31-1 ms (~24.8 days): re-arm in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** Undoes an install. `down` needs to await re-listening; rules and toxics go at once. */
 type Remover = () => Promise<void>;
@@ -121,7 +120,7 @@ export function schedulePlan(proxy: Proxy, plan: FaultPlan, options: ScheduleOpt
 
   const at = (when: number, fn: () => void): void => {
     const wait = when - Date.now();
-    timer = setTimeout(wait > MAX_TIMER_MS ? () => at(when, fn) : fn, Math.max(0, Math.min(wait, MAX_TIMER_MS)));
+    timer = setTimeout(wait > MAX_TIMER_MS ? () => at(when, fn) : fn, capTimerMs(wait));
   };
 
   const end = (how: 'completed' | 'cancelled', removeIt: boolean): void => {

@@ -1,4 +1,4 @@
-import * as hdr from 'hdr-histogram-js';
+import { LatencyHistogram } from '../common/index.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { classify } from './classify.js';
 import { invalidOption } from './errors.js';
@@ -45,12 +45,7 @@ export class MetricsRecorder implements MetricsSource {
   breakerOpens = 0;
   breakerHalfOpens = 0;
   private readonly byKind = new Map<string, number>();
-  private readonly histogram = hdr.build({
-    useWebAssembly: false,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  private readonly histogram = new LatencyHistogram();
   /** Adds breaker counts of child policies (used by `wrap`). */
   private readonly children: MetricsSource[] = [];
 
@@ -88,8 +83,7 @@ export class MetricsRecorder implements MetricsSource {
   }
 
   private record(durationMs: number): void {
-    const us = Math.min(3_600_000_000, Math.max(1, Math.round(durationMs * 1000)));
-    this.histogram.recordValue(us);
+    this.histogram.recordMs(durationMs);
   }
 
   metrics(): PolicyMetrics {
@@ -101,8 +95,6 @@ export class MetricsRecorder implements MetricsSource {
       halfOpens += m.breakerHalfOpens;
     }
     const h = this.histogram;
-    const empty = h.totalCount === 0;
-    const at = (p: number): number => (empty ? 0 : Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000);
     return {
       attempts: this.attempts,
       retries: this.retries,
@@ -111,7 +103,7 @@ export class MetricsRecorder implements MetricsSource {
       failuresByKind: Object.fromEntries(this.byKind),
       breakerOpens: opens,
       breakerHalfOpens: halfOpens,
-      latencyMs: { p50: at(50), p95: at(95), p99: at(99), max: empty ? 0 : h.maxValue / 1000 },
+      latencyMs: { p50: h.percentileMs(50), p95: h.percentileMs(95), p99: h.percentileMs(99), max: h.maxMs },
     };
   }
 

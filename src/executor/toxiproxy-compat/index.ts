@@ -16,9 +16,7 @@ import { ValidationError, FaultlineError, camelizeKeys, defaultRegistry, snakify
 import type { Proxy, TcpProxy, ToxicSpec, ToxicType } from '../../proxy/index.js';
 import { toHttpError } from '../http-errors.js';
 import type { ProxyManager } from '../proxies.js';
-import { createRequire } from 'node:module';
-
-const { version: VERSION } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+import { packageVersion as VERSION } from '../../common/index.js';
 
 /** A Toxiproxy API error: `{ "error": message, "status": code }`. */
 class ApiError extends Error {

@@ -1,3 +1,4 @@
+import { parseDuration } from '../../common/index.js';
 import { AlertRuleError } from '../errors.js';
 import type { AlertOperator, AlertRule, AlertSignalName } from '../types.js';
 
@@ -11,16 +12,8 @@ export const alertSignals: Readonly<Record<AlertSignalName, string>> = {
 };
 
 const operators: readonly AlertOperator[] = ['>=', '<=', '==', '!=', '>', '<'];
-const durationUnits: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Parses `30s`, `500ms`, `5m`, `1h` to milliseconds, or returns an error message. */
-export function parseDuration(text: string): number | string {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
-  if (m === null) {
-    return /^\d+(\.\d+)?$/.test(text) ? `duration '${text}' needs a unit (ms, s, m or h)` : `'${text}' is not a duration (e.g. 500ms, 30s, 5m, 1h)`;
-  }
-  return Math.round(Number(m[1]) * (durationUnits[m[2] as string] as number));
-}
+/** Parses `30s`, `500ms`, `5m`, `1h` to milliseconds, or returns an error message: the one grammar in src/common. */
+export { parseDuration } from '../../common/index.js';
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
