@@ -1,5 +1,17 @@
 import type { Command } from 'commander';
-import { ValidationError, httpMethods, safeParsePlan, type FaultPlan, type FieldIssue } from '../plan/index.js';
+import {
+  ValidationError,
+  httpFaultTypes,
+  httpMethods,
+  isHttpFaultType,
+  isListenerFaultType,
+  isToxicType,
+  listenerFaultTypes,
+  safeParsePlan,
+  toxicTypes,
+  type FaultPlan,
+  type FieldIssue,
+} from '../plan/index.js';
 import { createHttpProxy, createTcpProxy, installPlan, type Observation, type ProxyEvent, type Recorder } from '../proxy/index.js';
 
 /** Options of `faultline proxy`. */
@@ -92,7 +104,7 @@ function parseRule(flag: string, index: number, service: string): Parsed | Field
   if (tokens[i] !== undefined && /^[/*]/.test(tokens[i] as string)) wire.api = tokens[i++];
   const type = tokens[i++];
   if (type === undefined || type.includes('=')) {
-    return [{ path: `${where}.fault_type`, message: "is required: '[METHOD] [/path] <delay|abort|reset|throttle> key=value ...'" }];
+    return [{ path: `${where}.fault_type`, message: `is required: '[METHOD] [/path] <${httpFaultTypes.join('|')}> key=value ...'` }];
   }
   wire.fault_type = type;
   for (; i < tokens.length; i++) {
@@ -145,8 +157,8 @@ export function registerProxy(program: Command): void {
     .requiredOption('--upstream <host:port>', 'address (or http:// URL) to forward to')
     .option('--http', 'HTTP proxy with route-aware rules instead of a TCP proxy')
     .option('--name <name>', 'proxy name in logs', 'proxy')
-    .option('--toxic <type:k=v,...>', 'TCP toxic, e.g. latency:latency=100,jitter=10 (repeatable)', collect, [])
-    .option('--rule <spec>', "HTTP rule, e.g. 'POST /payment/* abort http_status=503 percentage=50' (repeatable)", collect, [])
+    .option('--toxic <type:k=v,...>', `TCP toxic (${[...toxicTypes, ...listenerFaultTypes].join(', ')}), e.g. latency:latency=100,jitter=10 (repeatable)`, collect, [])
+    .option('--rule <spec>', `HTTP rule (${httpFaultTypes.join(', ')}), e.g. 'POST /payment/* abort http_status=503 percentage=50' (repeatable)`, collect, [])
     .option('--header-faults', 'HTTP: honour x-faultline-delay-ms / x-faultline-abort-status request headers')
     .option('--upstream-timeout-ms <ms>', 'HTTP: answer 504 after this long without upstream headers', '30000')
     .option('--summary-interval <seconds>', 'print a traffic summary this often when it changed (0 = never)', '5')
@@ -159,15 +171,15 @@ export function registerProxy(program: Command): void {
       opts.toxic.forEach((t, i) => {
         const r = parseToxic(t, i, opts.name);
         if (Array.isArray(r)) issues.push(...r);
-        else if (r.plan.faultType !== 'down' && !['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data'].includes(r.plan.faultType)) {
+        else if (!isToxicType(r.plan.faultType) && !isListenerFaultType(r.plan.faultType)) {
           issues.push({ path: `--toxic[${i}].fault_type`, message: `'${r.plan.faultType}' is not a TCP toxic` });
         } else parsed.push(r);
       });
       opts.rule.forEach((t, i) => {
         const r = parseRule(t, i, opts.name);
         if (Array.isArray(r)) issues.push(...r);
-        else if (!['delay', 'abort', 'reset', 'throttle'].includes(r.plan.faultType)) {
-          issues.push({ path: `--rule[${i}].fault_type`, message: `'${r.plan.faultType}' is not an HTTP fault (delay, abort, reset, throttle)` });
+        else if (!isHttpFaultType(r.plan.faultType)) {
+          issues.push({ path: `--rule[${i}].fault_type`, message: `'${r.plan.faultType}' is not an HTTP fault (${httpFaultTypes.join(', ')})` });
         } else parsed.push(r);
       });
       const timeoutMs = Number(opts.upstreamTimeoutMs);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TIMER_MS } from '../common/index.js';
 
 /** What a fault acts on: a TCP proxy, an HTTP proxy, or a supervised process. */
 export type FaultTarget = 'tcp' | 'http' | 'process';
@@ -8,7 +9,7 @@ export type FaultTarget = 'tcp' | 'http' | 'process';
  * 24.8 days). A larger `setTimeout` fires after 1 ms instead, so a bigger value would silently
  * become a tiny one. The executor's `max_duration_seconds` bounds times further at apply time.
  */
-export const MAX_TIMER_MS = 2_147_483_647;
+export { MAX_TIMER_MS };
 
 /** The largest byte count an attribute may ask for (1 TiB). */
 export const MAX_BYTES = 2 ** 40;

@@ -5,13 +5,9 @@
  *   schedulePlan ──(startAt)──▶ install ──(endAt | cancel | proxy closed)──▶ remove
  */
 import { capTimerMs, MAX_TIMER_MS } from '../common/index.js';
-import type { FaultPlan } from '../plan/index.js';
+import { defaultRegistry, type FaultPlan } from '../plan/index.js';
 import { ProxyFaultMismatchError } from './errors.js';
-import type { HttpFaultType, HttpRuleSpec, Proxy, ScheduledFault, ScheduleTimes, ToxicSpec, ToxicType } from './types.js';
-
-const toxicTypes: ReadonlySet<string> = new Set<ToxicType>(['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data']);
-const httpTypes: ReadonlySet<string> = new Set<HttpFaultType>(['delay', 'abort', 'reset', 'throttle']);
-
+import type { HttpRuleSpec, Proxy, ScheduledFault, ScheduleTimes, ToxicSpec } from './types.js';
 
 /** Undoes an install. `down` needs to await re-listening; rules and toxics go at once. */
 type Remover = () => Promise<void>;
@@ -27,13 +23,17 @@ async function install(proxy: Proxy, plan: FaultPlan, id: string): Promise<Remov
   return remove;
 }
 
+/**
+ * The registry says what a fault acts on: a TCP listener fault takes the listener down, any
+ * other TCP fault is a toxic, an HTTP fault is a rule. No fault type is named here.
+ */
 function installSync(proxy: Proxy, plan: FaultPlan, id: string): { stop: Promise<void>; remove: Remover } {
-  if (plan.faultType === 'down') {
-    if (proxy.protocol !== 'tcp') throw mismatch(proxy, plan);
+  const def = defaultRegistry.get(plan.faultType);
+  if (def.target !== proxy.protocol) throw mismatch(proxy, plan);
+  if (proxy.protocol === 'tcp' && def.listener === true) {
     return { stop: proxy.setEnabled(false), remove: () => proxy.setEnabled(true) };
   }
-  if (toxicTypes.has(plan.faultType)) {
-    if (proxy.protocol !== 'tcp') throw mismatch(proxy, plan);
+  if (proxy.protocol === 'tcp') {
     const { stream, ...config } = plan.faultConfig as { stream: 'upstream' | 'downstream' } & Record<string, unknown>;
     const spec = { name: id, type: plan.faultType, stream, toxicity: plan.percentage / 100, config } as unknown as ToxicSpec;
     proxy.addToxic(spec);
@@ -44,21 +44,17 @@ function installSync(proxy: Proxy, plan: FaultPlan, id: string): { stop: Promise
       },
     };
   }
-  if (httpTypes.has(plan.faultType)) {
-    if (proxy.protocol !== 'http') throw mismatch(proxy, plan);
-    const rule: Record<string, unknown> = { id, type: plan.faultType, config: plan.faultConfig, percentage: plan.percentage };
-    if (plan.method !== undefined) rule.method = plan.method;
-    if (plan.api !== undefined) rule.path = plan.api;
-    if (plan.headers !== undefined) rule.headers = plan.headers;
-    proxy.addRule(rule as unknown as HttpRuleSpec);
-    return {
-      stop: Promise.resolve(),
-      remove: async () => {
-        proxy.removeRule(id);
-      },
-    };
-  }
-  throw mismatch(proxy, plan);
+  const rule: Record<string, unknown> = { id, type: plan.faultType, config: plan.faultConfig, percentage: plan.percentage };
+  if (plan.method !== undefined) rule.method = plan.method;
+  if (plan.api !== undefined) rule.path = plan.api;
+  if (plan.headers !== undefined) rule.headers = plan.headers;
+  proxy.addRule(rule as unknown as HttpRuleSpec);
+  return {
+    stop: Promise.resolve(),
+    remove: async () => {
+      proxy.removeRule(id);
+    },
+  };
 }
 
 /**

@@ -4,13 +4,17 @@
  *
  *   client ──▶ node:http server ──match rules (precompiled; none = fast path)──┐
  *                                                                            │
- *      request phase: delay ─▶ │ abort ─▶ answer │ reset ─▶ destroy socket   │
+ *      request phase: hold ─▶ │ answer ─▶ respond │ reset ─▶ destroy socket   │
  *                              ▼                                             ▼
  *                     undici Pool.request(body = req stream) ──▶ upstream
  *                              │
- *      response phase: delay ─▶│ abort/reset ─▶ drain upstream body, then answer/destroy
+ *      response phase: hold ─▶ │ answer/reset ─▶ drain upstream body, then respond/destroy
  *                              ▼
- *      res.writeHead + res.write(chunk) per upstream chunk [─▶ Throttle] ──▶ client
+ *      res.writeHead + res.write(chunk) per upstream chunk [─▶ body transform] ──▶ client
+ *
+ * A rule's fault (one file under faults/) is an effect: hold (delay), answer (abort), reset, or a
+ * body transform (throttle). Removing a rule releases what it holds: held requests go on at once,
+ * a throttled body streams on at full speed.
  *      (undici dispatch handler; a full client socket pauses the upstream socket)
  *
  * Bodies stream both ways; nothing is buffered whole. With no rule and no header faults a
@@ -25,8 +29,8 @@ import { ProxyConflictError, ProxyListenError } from '../errors.js';
 import { createRecorder, type Counters, type Recorder } from '../recorder/index.js';
 import type { HttpProxy, HttpRuleSpec, Observation, ProxyOptions } from '../types.js';
 import { pathOf } from './matcher.js';
-import { compileRule, normalizeRule, type CompiledRule, type FaultAction } from './rules.js';
-import { Throttle } from './throttle.js';
+import type { HttpFaultEffect, ReleasableTransform } from './fault.js';
+import { compileRule, normalizeRule, type CompiledRule } from './rules.js';
 
 /** Options of {@link createHttpProxy}. */
 export interface HttpProxyOptions extends ProxyOptions {
@@ -270,27 +274,27 @@ class HttpFaultProxy implements HttpProxy {
     const ex: Exchange = { start, socket: req.socket, matched, rule, status: 0, failed: false, upstream: undefined };
     res.once('close', () => this.#finish(req, res, ex));
 
-    let action: FaultAction | undefined = rule?.action;
+    let effect: HttpFaultEffect | undefined = rule?.effect;
     let headerDelay = 0;
     if (this.#headerFaults) {
       const hf = this.#headerFault(req);
       if (hf !== undefined) {
         headerDelay = hf.delayMs;
-        if (hf.abortStatus !== undefined && action === undefined) {
-          action = { kind: 'abort', phase: 'request', status: hf.abortStatus, body: undefined };
+        if (hf.abortStatus !== undefined && effect === undefined) {
+          effect = { phase: 'request', answer: { status: hf.abortStatus, body: undefined } };
         }
       }
     }
-    if (rule !== undefined && action !== undefined) {
+    if (rule !== undefined && effect !== undefined) {
       rule.counters.faulted();
       this.#recorder.faulted();
-      rule.counters.event('info', 'fault', { type: action.kind, phase: action.phase, method: req.method, path: pathOf(req.url) });
+      rule.counters.event('info', 'fault', { type: rule.spec.type, phase: effect.phase, method: req.method, path: pathOf(req.url) });
     }
-    if (action === undefined && headerDelay === 0) {
+    if (effect === undefined && headerDelay === 0) {
       this.#forward(req, res, ex, undefined);
       return;
     }
-    void this.#faulted(req, res, ex, action, headerDelay);
+    void this.#faulted(req, res, ex, effect, headerDelay);
   }
 
   #headerFault(req: IncomingMessage): { delayMs: number; abortStatus: number | undefined } | undefined {
@@ -309,23 +313,15 @@ class HttpFaultProxy implements HttpProxy {
     return { delayMs, abortStatus };
   }
 
-  async #faulted(req: IncomingMessage, res: ServerResponse, ex: Exchange, action: FaultAction | undefined, headerDelay: number): Promise<void> {
+  async #faulted(req: IncomingMessage, res: ServerResponse, ex: Exchange, effect: HttpFaultEffect | undefined, headerDelay: number): Promise<void> {
     if (headerDelay > 0 && !(await wait(headerDelay, res, undefined))) return;
-    if (action === undefined) return this.#forward(req, res, ex, undefined);
-    if (action.phase === 'request' || action.kind === 'throttle') {
-      switch (action.kind) {
-        case 'delay':
-          if (!(await wait(action.ms(), res, ex.rule))) return;
-          return this.#forward(req, res, ex, undefined);
-        case 'abort':
-          return this.#abort(res, ex, action.status, action.body);
-        case 'reset':
-          return this.#reset(req, res, ex);
-        case 'throttle':
-          return this.#forward(req, res, ex, action);
-      }
+    if (effect === undefined) return this.#forward(req, res, ex, undefined);
+    if (effect.phase === 'request') {
+      if (effect.delayMs !== undefined && !(await wait(effect.delayMs(), res, ex.rule))) return;
+      if (effect.answer !== undefined) return this.#abort(res, ex, effect.answer.status, effect.answer.body);
+      if (effect.reset === true) return this.#reset(req, res, ex);
     }
-    return this.#forward(req, res, ex, action);
+    return this.#forward(req, res, ex, effect);
   }
 
   #abort(res: ServerResponse, ex: Exchange, status: number, body: string | undefined): void {
@@ -366,7 +362,7 @@ class HttpFaultProxy implements HttpProxy {
     res.end(text);
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, ex: Exchange, action: FaultAction | undefined): void {
+  #forward(req: IncomingMessage, res: ServerResponse, ex: Exchange, effect: HttpFaultEffect | undefined): void {
     const pool = this.#pool;
     if (pool === undefined || res.destroyed) {
       res.destroy();
@@ -382,7 +378,7 @@ class HttpFaultProxy implements HttpProxy {
       headers.push(name, raw[i + 1] as string);
     }
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-    const handler = new UpstreamHandler(this, req, res, ex, action);
+    const handler = new UpstreamHandler(this, req, res, ex, effect);
     ex.upstream = handler;
     pool.dispatch(
       { method: (req.method ?? 'GET') as Dispatcher.HttpMethod, path: req.url ?? '/', headers, body: hasBody ? req : null },
@@ -395,9 +391,9 @@ class HttpFaultProxy implements HttpProxy {
     this.#upstreamError(res, ex, err);
   }
 
-  /** Called by {@link UpstreamHandler} for response-phase abort/reset once the upstream answered. */
-  responseFault(req: IncomingMessage, res: ServerResponse, ex: Exchange, action: FaultAction): void {
-    if (action.kind === 'abort') this.#abort(res, ex, action.status, action.body);
+  /** Called by {@link UpstreamHandler} for a response-phase answer or reset once the upstream answered. */
+  responseFault(req: IncomingMessage, res: ServerResponse, ex: Exchange, effect: HttpFaultEffect): void {
+    if (effect.answer !== undefined) this.#abort(res, ex, effect.answer.status, effect.answer.body);
     else this.#reset(req, res, ex);
   }
 
@@ -457,26 +453,33 @@ const kClientGone = new Error('client closed the connection');
 
 /**
  * Streams one upstream response to the client (undici's dispatch API: no intermediate Readable,
- * backpressure by pausing the upstream socket), applying response-phase faults and throttle.
+ * backpressure by pausing the upstream socket), applying response-phase effects and the body
+ * transform.
  */
 class UpstreamHandler implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #cancelled = false;
   #waiting = false;
-  /** Chunks that arrived while a response-phase delay held the headers back. */
+  /** Chunks that arrived while a response-phase hold kept the headers back. */
   #held: Buffer[] | undefined;
   #ended = false;
-  #throttle: Throttle | undefined;
+  #transform: ReleasableTransform | undefined;
   #sink: { write(chunk: Buffer): boolean; end(): void; once(event: 'drain', fn: () => void): unknown };
+  /** The effect's response-phase part, if any. */
+  readonly #late: HttpFaultEffect | undefined;
+  /** A response-phase answer or reset: the upstream body is drained and dropped. */
+  readonly #drop: boolean;
 
   constructor(
     private readonly proxy: HttpFaultProxy,
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly ex: Exchange,
-    private readonly action: FaultAction | undefined,
+    private readonly effect: HttpFaultEffect | undefined,
   ) {
     this.#sink = res;
+    this.#late = effect?.phase === 'response' ? effect : undefined;
+    this.#drop = this.#late !== undefined && (this.#late.answer !== undefined || this.#late.reset === true);
   }
 
   /** The client went away: stop the upstream exchange. */
@@ -498,59 +501,57 @@ class UpstreamHandler implements Dispatcher.DispatchHandler {
       controller.abort(kClientGone);
       return;
     }
-    const action = this.action;
-    if (action !== undefined && action.kind !== 'throttle') {
-      if (action.kind === 'delay') {
-        this.#waiting = true;
-        this.#held = [];
-        controller.pause();
-        void wait(action.ms(), res, this.ex.rule).then((ok) => {
-          this.#waiting = false;
-          if (!ok) {
-            controller.abort(kClientGone);
-            return;
-          }
-          if (!this.#head(statusCode, headers)) return;
-          const held = this.#held ?? [];
-          this.#held = undefined;
-          for (const chunk of held) this.#sink.write(chunk);
-          if (this.#ended) this.#sink.end();
-          else controller.resume();
-        });
-      }
-      // abort / reset: the body is drained (onResponseData drops it), then the fault acts.
+    // answer / reset: the body is drained (onResponseData drops it), then the fault acts.
+    if (this.#drop) return;
+    const hold = this.#late?.delayMs;
+    if (hold !== undefined) {
+      this.#waiting = true;
+      this.#held = [];
+      controller.pause();
+      void wait(hold(), res, this.ex.rule).then((ok) => {
+        this.#waiting = false;
+        if (!ok) {
+          controller.abort(kClientGone);
+          return;
+        }
+        if (!this.#head(statusCode, headers)) return;
+        const held = this.#held ?? [];
+        this.#held = undefined;
+        for (const chunk of held) this.#sink.write(chunk);
+        if (this.#ended) this.#sink.end();
+        else controller.resume();
+      });
       return;
     }
-    if (!this.#head(statusCode, headers)) return;
-    if (action?.kind === 'throttle') {
-      const t = new Throttle(action.rateKbps);
-      t.on('error', () => res.destroy());
-      const rule = this.ex.rule;
-      if (rule !== undefined) {
-        const unhold = rule.hold(() => t.release());
-        t.once('close', unhold);
-      }
-      t.pipe(res);
-      this.#throttle = t;
-      this.#sink = t;
-    }
+    this.#head(statusCode, headers);
   }
 
+  /** Writes the response head and sets up the body transform, if any. */
   #head(statusCode: number, headers: IncomingHttpHeaders): boolean {
     for (const h of HOP_RES) delete headers[h];
     this.ex.status = statusCode;
     try {
       this.res.writeHead(statusCode, headers as Record<string, string | string[]>);
-      return true;
     } catch (err) {
       this.#controller?.abort(err as Error);
       return false;
     }
+    const body = this.effect?.body;
+    if (body !== undefined) {
+      const res = this.res;
+      const t = body();
+      t.on('error', () => res.destroy());
+      t.pipe(res);
+      const rule = this.ex.rule;
+      if (rule !== undefined) t.once('close', rule.hold(() => t.release()));
+      this.#transform = t;
+      this.#sink = t;
+    }
+    return true;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    const action = this.action;
-    if (action !== undefined && (action.kind === 'abort' || action.kind === 'reset')) return;
+    if (this.#drop) return;
     if (this.#waiting) {
       this.#held?.push(chunk);
       return;
@@ -563,18 +564,17 @@ class UpstreamHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.#ended = true;
-    const action = this.action;
-    if (action !== undefined && (action.kind === 'abort' || action.kind === 'reset')) {
-      this.proxy.responseFault(this.req, this.res, this.ex, action);
+    if (this.#drop) {
+      this.proxy.responseFault(this.req, this.res, this.ex, this.#late as HttpFaultEffect);
       return;
     }
-    if (this.#waiting) return; // the delay's timer ends it
+    if (this.#waiting) return; // the hold's end writes the rest
     this.#sink.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     if (this.#cancelled || err === kClientGone) return;
-    this.#throttle?.destroy();
+    this.#transform?.destroy();
     this.proxy.upstreamFailed(this.res, this.ex, err);
   }
 }

@@ -2,27 +2,20 @@
  * HTTP fault rules: validation of a {@link HttpRuleSpec}, its compiled matcher, and the per-rule
  * decision state (skip/count schedule, percentage, `max_active_faults` cap).
  */
-import { ValidationError, defaultRegistry, fieldIssues, httpMethods, snakifyKeys, camelizeKeys } from '../../plan/index.js';
+import { ValidationError, defaultRegistry, fieldIssues, httpMethods, snakifyKeys, camelizeKeys, httpFaultTypes, isHttpFaultType } from '../../plan/index.js';
 import type { FaultConfigOf } from '../../plan/index.js';
 import type { Counters } from '../recorder/index.js';
 import type { HttpFaultType, HttpRuleSpec } from '../types.js';
-import { delaySampler } from './delay.js';
+import type { HttpFaultDef, HttpFaultEffect } from './fault.js';
+import { httpFaultRegistry } from './faults/index.js';
 import { compileMatcher, type RequestMatcher } from './matcher.js';
-
-const httpFaultTypes: readonly HttpFaultType[] = ['delay', 'abort', 'reset', 'throttle'];
-
-/** What a rule does to a request it faults. */
-export type FaultAction =
-  | { readonly kind: 'delay'; readonly phase: 'request' | 'response'; readonly ms: () => number }
-  | { readonly kind: 'abort'; readonly phase: 'request' | 'response'; readonly status: number; readonly body: string | undefined }
-  | { readonly kind: 'reset'; readonly phase: 'request' | 'response' }
-  | { readonly kind: 'throttle'; readonly phase: 'request' | 'response'; readonly rateKbps: number };
 
 /** A rule ready for the data path. */
 export interface CompiledRule {
   readonly spec: HttpRuleSpec;
   readonly matcher: RequestMatcher;
-  readonly action: FaultAction;
+  /** What the rule does to a request it faults (from its fault's file under `faults/`). */
+  readonly effect: HttpFaultEffect;
   readonly counters: Counters;
   /** Matching requests seen so far. */
   matched: number;
@@ -51,7 +44,7 @@ const noop = (): void => undefined;
 export function normalizeRule(spec: HttpRuleSpec): HttpRuleSpec {
   const issues: { path: string; message: string }[] = [];
   if (typeof spec.id !== 'string' || spec.id.length === 0) issues.push({ path: 'id', message: 'must be a non-empty string' });
-  if (!httpFaultTypes.includes(spec.type)) issues.push({ path: 'type', message: `must be one of ${httpFaultTypes.join(', ')}` });
+  if (!isHttpFaultType(spec.type)) issues.push({ path: 'type', message: `must be one of ${httpFaultTypes.join(', ')}` });
   if (typeof spec.percentage !== 'number' || !(spec.percentage >= 0 && spec.percentage <= 100)) {
     issues.push({ path: 'percentage', message: 'must be a number between 0 and 100' });
   }
@@ -60,7 +53,7 @@ export function normalizeRule(spec: HttpRuleSpec): HttpRuleSpec {
   }
   if (spec.path !== undefined && !/^(\/|\*)/.test(spec.path)) issues.push({ path: 'path', message: "must start with '/' or '*'" });
   let config: unknown = spec.config;
-  if (httpFaultTypes.includes(spec.type)) {
+  if (isHttpFaultType(spec.type)) {
     const wire = snakifyKeys(spec.config ?? {});
     const parsed = defaultRegistry.get(spec.type).schema.safeParse(wire);
     if (parsed.success) config = camelizeKeys(parsed.data);
@@ -79,23 +72,10 @@ export function normalizeRule(spec: HttpRuleSpec): HttpRuleSpec {
   return out;
 }
 
-function actionOf(spec: HttpRuleSpec): FaultAction {
-  switch (spec.type) {
-    case 'delay': {
-      const c = spec.config as FaultConfigOf<'delay'>;
-      return { kind: 'delay', phase: c.phase, ms: delaySampler(c) };
-    }
-    case 'abort': {
-      const c = spec.config as FaultConfigOf<'abort'>;
-      return { kind: 'abort', phase: c.phase, status: c.httpStatus, body: c.body };
-    }
-    case 'reset':
-      return { kind: 'reset', phase: (spec.config as FaultConfigOf<'reset'>).phase };
-    case 'throttle': {
-      const c = spec.config as FaultConfigOf<'throttle'>;
-      return { kind: 'throttle', phase: c.phase, rateKbps: c.rateKbps };
-    }
-  }
+function effectOf(spec: HttpRuleSpec): HttpFaultEffect {
+  // The registry is keyed by type, so the def and the config belong together.
+  const def = httpFaultRegistry[spec.type] as HttpFaultDef;
+  return def.create(spec.config);
 }
 
 /** Compiles a normalized rule; `counters` are the recorder's for the rule id. */
@@ -107,7 +87,7 @@ export function compileRule(spec: HttpRuleSpec, counters: Counters): CompiledRul
   const rule: CompiledRule = {
     spec,
     matcher: compileMatcher(spec),
-    action: actionOf(spec),
+    effect: effectOf(spec),
     counters,
     matched: 0,
     faulted: 0,

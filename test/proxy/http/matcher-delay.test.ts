@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { delaySampler } from '../../../src/proxy/http/delay.js';
+import { delaySampler } from '../../../src/proxy/http/faults/delay.js';
 import { compileMatcher, compilePath, pathOf } from '../../../src/proxy/http/matcher.js';
 import type { FaultConfigOf } from '../../../src/plan/index.js';
 

@@ -1,7 +1,8 @@
 /**
  * The registry of TCP toxics: one entry per file in this folder, listed explicitly (no
  * registration by import side effect). Adding a toxic is one file and one line here, plus its
- * attribute schema in `src/plan/faults/`.
+ * attribute schema in `src/plan/faults/` and one line in `src/plan/registry.ts`; the mapped type
+ * over the plan registry's `ToxicType` makes a registered toxic without a line here a compile error.
  */
 import type { ToxicType } from '../../types.js';
 import type { ToxicDef } from '../toxic.js';

@@ -1,5 +1,9 @@
-/** How long a `delay` fault waits for one request: a fixed value or a draw from a distribution. */
-import { MAX_TIMER_MS, type FaultConfigOf } from '../../plan/index.js';
+/**
+ * `delay`: holds matching requests (or their responses) for `delay_ms`, or for a draw from a
+ * uniform, normal or pareto distribution. Removing the rule releases what it holds.
+ */
+import { MAX_TIMER_MS, type FaultConfigOf } from '../../../plan/index.js';
+import type { HttpFaultDef } from '../fault.js';
 
 type DelayConfig = FaultConfigOf<'delay'>;
 
@@ -40,3 +44,9 @@ function gaussian(): number {
   const v = Math.random();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
+
+/** The `delay` HTTP fault. */
+export const delay: HttpFaultDef<'delay'> = {
+  type: 'delay',
+  create: (config) => ({ phase: config.phase, delayMs: delaySampler(config) }),
+};

@@ -1,14 +1,15 @@
 /**
- * A Transform that lets bytes through at a fixed rate (the `throttle` fault on a response body).
+ * `throttle`: streams the response body at `rate_kbps`. A Transform that lets bytes through at a fixed rate (the `throttle` fault on a response body).
  * It slices chunks into ~50 ms worth of bytes and waits between slices; it never drops a byte and
  * holds at most one incoming chunk (backpressure does the rest). `release()` lets everything through
  * at once (the rule was removed).
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { MAX_TIMER_MS } from '../../plan/index.js';
+import { MAX_TIMER_MS } from '../../../plan/index.js';
+import type { HttpFaultDef, ReleasableTransform } from '../fault.js';
 
 /** Streams at `rateKbps` KB/s (1 KB = 1024 bytes). */
-export class Throttle extends Transform {
+export class Throttle extends Transform implements ReleasableTransform {
   readonly #bytesPerMs: number;
   readonly #slice: number;
   #start = -1;
@@ -72,3 +73,9 @@ export class Throttle extends Transform {
     cb(err);
   }
 }
+
+/** The `throttle` HTTP fault (acts on the response body whatever its phase). */
+export const throttle: HttpFaultDef<'throttle'> = {
+  type: 'throttle',
+  create: (config) => ({ phase: config.phase, body: () => new Throttle(config.rateKbps) }),
+};
