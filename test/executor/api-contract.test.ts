@@ -29,7 +29,7 @@ describe('the API contract', () => {
     await ex?.close();
   });
 
-  it('lists every route of the server in /openapi.json', async () => {
+  it('lists every documented route of the server in /openapi.json, and no placeholder for an undocumented one', async () => {
     const res = await ex.app.inject({ method: 'GET', url: '/openapi.json' });
     const doc = res.json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toBe('3.1.0');
@@ -39,8 +39,10 @@ describe('the API contract', () => {
       const [method, url] = r.split(' ');
       expect(routes).toContainEqual({ method, url });
     }
+    // A route registered without documentation gets no placeholder: it is left out (and
+    // openapi-live.test.ts fails naming it); every documented route is there.
     const missing = routes.filter((r) => !doc.paths[r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[r.method.toLowerCase()]);
-    expect(missing).toEqual([]);
+    expect(missing).toEqual([{ method: 'GET', url: '/plugin/thing/:id' }]);
     // The plan body comes from the zod schema: one branch per fault type.
     const apply = doc.paths['/v1/faults/apply']!.post as { requestBody: { content: { 'application/json': { schema: Record<string, unknown> } } } };
     expect(JSON.stringify(apply.requestBody.content['application/json'].schema)).toContain('"reset_peer"');
