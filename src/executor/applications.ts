@@ -1,30 +1,35 @@
 /**
- * Fault applications: a validated plan becomes an application with an id, absolute start and end
- * times (persisted before anything else can happen to it) and a status.
+ * The fault lifecycle: every fault, whatever its door (API v1, policies, the Toxiproxy-compatible
+ * API, process routes, drills, the CLI), is an application with an id, a source, an absolute
+ * start and a bounded end, and a status. This class is the one scheduler that ends them.
  *
- *   apply ──▶ pending ──(start_at)──▶ running ──(end_at)──▶ completed
- *                 │                      │
- *                 └──── DELETE / halt ───┴──▶ cancelled          install error ──▶ failed
+ *   open ──▶ pending ──(start_at)──▶ running ──(end_at)──▶ completed
+ *              │                       │
+ *              └─ cancel / halt / stop ┴──▶ cancelled        install error ──▶ failed
  *
- * Every application is capped by the executor's maximum duration. After a restart, `recover()`
- * closes the ones that ended while the executor was down and re-arms the rest for the time left
- * (same absolute end).
+ * Revert first, record after: ending a fault reverts it in memory at once; the store is told
+ * afterwards (its writes run off the main thread) and is never awaited by a cancel, an end or a
+ * halt. Opening is all or nothing: a fault whose application cannot be recorded is reverted and
+ * the caller gets a StoreError (503). Every application is capped by the executor's maximum
+ * duration. After a restart, `recover()` closes the ones that ended while the executor was down
+ * (or whose end only the tombstone file knows) and re-arms the rest for the time left.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ValidationError, faultTimeIssues, safeParsePlan, toWirePlan, type FaultPlan } from '../plan/index.js';
 import type { Observation } from '../proxy/index.js';
 import type { Supervisor } from '../supervisor/index.js';
-import { NotFoundError } from './errors.js';
+import { NotFoundError, StoreError } from './errors.js';
 import { install, resolveTarget, type Installed } from './install.js';
 import type { ProxyManager } from './proxies.js';
-import type { ApplicationRow, ApplicationStatus, Store } from './store.js';
+import type { ApplicationRow, ApplicationStatus, FaultSource, Store } from './store.js';
 
 /** `GET /v1/faults/:apply_id/status` (wire form). */
 export interface StatusView {
   readonly apply_id: string;
   readonly service: string;
   readonly fault_type: string;
+  readonly source: FaultSource;
   readonly status: ApplicationStatus;
   readonly start_time: string;
   readonly end_time: string;
@@ -42,17 +47,32 @@ export interface MetricsView {
   readonly logs: unknown[];
 }
 
+/** Why an application ended. */
+export type EndCause = 'end' | 'cancel' | 'halt' | 'stop' | 'removed' | 'failed';
+
+/** Options of {@link Applications.open}. */
+export interface OpenOptions {
+  readonly source: FaultSource;
+  /** The toxic name / rule id on the proxy; default the apply id. */
+  readonly effectId?: string;
+  /** An absolute end (policies: their expiry); default start + the plan's duration. Capped by the maximum. */
+  readonly endAt?: number;
+  /** Told once when the application ends (after the revert), with the cause. */
+  readonly onEnd?: (cause: EndCause) => void;
+}
+
 interface Live {
   row: ApplicationRow;
   readonly plan: FaultPlan;
+  readonly effectId: string;
+  readonly onEnd: ((cause: EndCause) => void) | undefined;
   startTimer?: NodeJS.Timeout | undefined;
   endTimer?: NodeJS.Timeout | undefined;
   installed?: Installed | undefined;
-  /** Set while the start is in flight, so a cancel can wait for it. */
-  starting?: Promise<void> | undefined;
 }
 
-const FORGET_AFTER = 1000;
+/** Ended applications whose end is not yet confirmed by the store, at most this many. */
+const RECENT_MAX = 1000;
 
 /** Options of {@link Applications}. */
 export interface ApplicationsOptions {
@@ -64,19 +84,25 @@ export interface ApplicationsOptions {
   readonly logger?: Logger;
 }
 
-/** Applies, tracks, cancels and recovers fault applications. */
+/** Opens, tracks, ends and recovers fault applications: the one lifecycle. */
 export class Applications {
   readonly #o: ApplicationsOptions;
   readonly #live = new Map<string, Live>();
-  readonly #ended: Array<{ id: string; service: string }> = [];
+  /** Ended, end not yet written: reads see these over the store's rows. */
+  readonly #recent = new Map<string, { row: ApplicationRow; effectId: string }>();
 
   constructor(options: ApplicationsOptions) {
     this.#o = options;
     options.proxies.onRemove((name) => {
       for (const live of [...this.#live.values()]) {
-        if (live.plan.service === name) this.#background(this.#finish(live, 'cancelled', `proxy '${name}' was removed`));
+        if (live.plan.service === name) this.#background(this.#finish(live, 'cancelled', `proxy '${name}' was removed`, 'removed'));
       }
     });
+  }
+
+  /** The cap of every application, ms. */
+  get maxDurationMs(): number {
+    return this.#o.maxDurationMs;
   }
 
   /** How many applications are in effect now. */
@@ -87,65 +113,74 @@ export class Applications {
   }
 
   /**
-   * Validates a wire plan whole, resolves its target, stores the application and installs it
-   * (now, or when its start delay has passed).
+   * Validates a wire plan whole and opens it (API v1, drills, the CLI).
    * @throws ValidationError (400) with each bad field; NotFoundError (404) for an unknown service;
-   *   FaultMismatchError (400); the target's error when installing fails (the application is then `failed`).
+   *   FaultMismatchError (400); the target's error when installing fails (the application is then `failed`);
+   *   StoreError (503) when it cannot be recorded (nothing stays installed).
    */
-  async apply(body: unknown): Promise<{ applyId: string; status: 'applied' | 'scheduled'; view: StatusView }> {
+  async apply(body: unknown, source: FaultSource = 'v1'): Promise<{ applyId: string; status: 'applied' | 'scheduled'; view: StatusView }> {
     const parsed = safeParsePlan(body);
     if (!parsed.ok) throw new ValidationError('fault plan', parsed.issues);
-    const plan = parsed.plan;
+    return this.open(parsed.plan, { source });
+  }
+
+  /**
+   * Opens an application for a validated plan: installs it now (or at its start delay), arms its
+   * end, records it. All or nothing.
+   * @throws as {@link apply}.
+   */
+  async open(plan: FaultPlan, options: OpenOptions): Promise<{ applyId: string; status: 'applied' | 'scheduled'; view: StatusView }> {
     const tooLong = faultTimeIssues(plan, this.#o.maxDurationMs);
     if (tooLong.length > 0) throw new ValidationError('fault plan', tooLong);
     const target = resolveTarget(plan, this.#o.proxies, this.#o.supervisor());
     const now = Date.now();
     const startAt = now + plan.startDelayMs;
-    const durationMs = Math.min(Math.round(plan.durationSeconds * 1000), this.#o.maxDurationMs);
+    const asked = options.endAt ?? startAt + Math.round(plan.durationSeconds * 1000);
+    const endAt = Math.min(asked, startAt + this.#o.maxDurationMs);
+    const id = randomUUID();
     const row: ApplicationRow = {
-      id: randomUUID(),
+      id,
       plan: toWirePlan(plan) as unknown as Record<string, unknown>,
       service: plan.service,
       faultType: plan.faultType,
+      source: options.source,
       status: plan.startDelayMs > 0 ? 'pending' : 'running',
       createdAt: now,
       startAt,
-      endAt: startAt + durationMs,
+      endAt,
       endedAt: null,
       error: null,
       metrics: null,
     };
-    if (durationMs < plan.durationSeconds * 1000) {
-      this.#o.logger?.warn({ apply_id: row.id, asked_s: plan.durationSeconds, cap_ms: this.#o.maxDurationMs }, 'duration capped at the maximum');
-    }
-    const live: Live = { row, plan };
+    if (endAt < asked) this.#o.logger?.warn({ apply_id: id, asked_ms: asked - startAt, cap_ms: this.#o.maxDurationMs }, 'duration capped at the maximum');
+    const live: Live = { row, plan, effectId: options.effectId ?? id, onEnd: options.onEnd };
+    const store = this.#o.store;
+
     if (plan.startDelayMs > 0) {
-      this.#o.store.insertApplication(row);
-      this.#live.set(row.id, live);
+      this.#live.set(id, live);
       this.#armStart(live);
-      this.#o.store.addEvent('fault_scheduled', row.id, { service: row.service, fault_type: row.faultType, start_at: startAt, end_at: row.endAt });
-      return { applyId: row.id, status: 'scheduled', view: statusView(row) };
-    }
-    // Install first, then store: a plan that cannot be installed is stored as failed and reported.
-    try {
-      live.installed = await install(target, row.id, plan, { proxies: this.#o.proxies, supervisor: this.#o.supervisor(), remainingMs: durationMs });
-    } catch (err) {
-      this.#o.store.insertApplication({ ...row, status: 'failed', endedAt: Date.now(), error: errMsg(err) });
-      this.#o.store.addEvent('fault_failed', row.id, { error: errMsg(err) });
-      throw err;
+      await this.#record(live);
+      void store.addEvent('fault_scheduled', id, { service: row.service, fault_type: row.faultType, source: row.source, start_at: startAt, end_at: endAt });
+      return { applyId: id, status: 'scheduled', view: statusView(row) };
     }
     try {
-      this.#o.store.insertApplication(row);
+      live.installed = await install(target, live.effectId, plan, { proxies: this.#o.proxies, supervisor: this.#o.supervisor() });
     } catch (err) {
-      await live.installed.revert().catch(() => undefined);
+      void store.insertApplication({ ...row, status: 'failed', endedAt: Date.now(), error: errMsg(err) });
+      void store.addEvent('fault_failed', id, { error: errMsg(err), source: row.source });
       throw err;
     }
-    this.#live.set(row.id, live);
-    this.#o.store.addEvent('fault_applied', row.id, { service: row.service, fault_type: row.faultType, end_at: row.endAt });
-    this.#o.logger?.info({ apply_id: row.id, service: row.service, fault_type: row.faultType, end_at: new Date(row.endAt).toISOString() }, 'fault applied');
-    if (live.installed.oneShot) await this.#finish(live, 'completed', null);
-    else this.#armEnd(live);
-    return { applyId: row.id, status: 'applied', view: statusView(live.row) };
+    this.#live.set(id, live);
+    if (live.installed.oneShot) {
+      await this.#record(live);
+      await this.#finish(live, 'completed', null, 'end');
+    } else {
+      this.#armEnd(live);
+      await this.#record(live);
+    }
+    void store.addEvent('fault_applied', id, { service: row.service, fault_type: row.faultType, source: row.source, end_at: endAt });
+    this.#o.logger?.info({ apply_id: id, source: row.source, service: row.service, fault_type: row.faultType, end_at: new Date(endAt).toISOString() }, 'fault applied');
+    return { applyId: id, status: 'applied', view: statusView(live.row) };
   }
 
   /** @throws NotFoundError (404) */
@@ -153,82 +188,147 @@ export class Applications {
     return statusView(this.#row(id));
   }
 
-  /** Newest first. */
-  list(options: { live?: boolean } = {}): StatusView[] {
-    return this.#o.store.listApplications(options).map(statusView);
+  /** Newest first: the store's rows, with what memory knows better (live and just-ended ones) over them. */
+  list(options: { live?: boolean; source?: FaultSource } = {}): StatusView[] {
+    let stored: ApplicationRow[] = [];
+    try {
+      stored = this.#o.store.listApplications(options.live ? { live: true } : {});
+    } catch (err) {
+      this.#o.logger?.warn({ err: errMsg(err) }, 'state store not readable now; listing what memory holds');
+    }
+    const byId = new Map<string, ApplicationRow>();
+    for (const r of stored) byId.set(r.id, this.#known(r.id) ?? r);
+    for (const l of this.#live.values()) byId.set(l.row.id, l.row);
+    for (const r of this.#recent.values()) if (byId.has(r.row.id) || !options.live) byId.set(r.row.id, r.row);
+    let rows = [...byId.values()];
+    if (options.live) rows = rows.filter((r) => r.status === 'pending' || r.status === 'running');
+    if (options.source) rows = rows.filter((r) => r.source === options.source);
+    rows.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
+    return rows.map(statusView);
+  }
+
+  /** Live applications (pending or running) matching `pred`. */
+  liveWhere(pred: (a: { row: ApplicationRow; effectId: string }) => boolean): Array<{ row: ApplicationRow; effectId: string }> {
+    return [...this.#live.values()].filter((l) => pred(l)).map((l) => ({ row: l.row, effectId: l.effectId }));
   }
 
   /** What the target saw while the fault was installed (zeros for process faults). @throws NotFoundError */
   metrics(id: string): MetricsView {
+    const live = this.#live.get(id);
+    if (live) {
+      const obs = this.#o.proxies.get(live.row.service)?.observe(live.effectId);
+      return obs ? metricsView(id, obs) : emptyMetrics(id);
+    }
     const row = this.#row(id);
-    const proxy = this.#o.proxies.get(row.service);
-    const obs = proxy?.observe(id);
-    if (obs) return metricsView(id, obs);
     if (row.metrics) return { ...(row.metrics as unknown as MetricsView), apply_id: id };
     return emptyMetrics(id);
   }
 
   /** Cancels an application and reverts it at once; an ended one is left as it is. @throws NotFoundError */
-  async cancel(id: string, reason: string | null = null): Promise<StatusView> {
+  async cancel(id: string, reason: string | null = null, cause: EndCause = 'cancel'): Promise<StatusView> {
     const live = this.#live.get(id);
     if (!live) return statusView(this.#row(id));
-    await this.#finish(live, 'cancelled', reason);
+    await this.#finish(live, 'cancelled', reason, cause);
     return statusView(live.row);
   }
 
-  /** Cancels every live application. Returns how many. */
-  async cancelAll(reason: string | null): Promise<number> {
-    const all = [...this.#live.values()];
-    await Promise.all(all.map((l) => this.#finish(l, 'cancelled', reason)));
+  /** Cancels every live application matching `pred` (all of them without one). Returns how many. */
+  async cancelAll(reason: string | null, cause: EndCause = 'halt', pred?: (row: ApplicationRow, effectId: string) => boolean): Promise<number> {
+    const all = [...this.#live.values()].filter((l) => pred === undefined || pred(l.row, l.effectId));
+    await Promise.all(all.map((l) => this.#finish(l, 'cancelled', reason, cause)));
     return all.length;
   }
 
   /**
-   * After a restart: ends what expired while the executor was down (completed, not re-applied) and
-   * re-arms the rest for their remaining time.
+   * After a restart: ends what expired while the executor was down (completed, not re-applied),
+   * what the tombstone file says ended, and Toxiproxy-API toxics (they never outlive the server,
+   * as in Toxiproxy); re-arms the rest for their remaining time.
    */
   async recover(): Promise<{ expired: number; rearmed: number; failed: number }> {
+    const store = this.#o.store;
     const now = Date.now();
+    const tombstones = store.readTombstones();
+    const writes: Array<Promise<void>> = [];
     let expired = 0;
     let rearmed = 0;
     let failed = 0;
-    for (const row of this.#o.store.listApplications({ live: true, limit: 100_000 })) {
+    for (const row of store.listApplications({ live: true, limit: 100_000 })) {
+      if (this.#live.has(row.id)) continue;
+      const dead = tombstones.get(row.id);
+      if (dead) {
+        writes.push(store.setApplicationStatus(row.id, dead.status, dead.endedAt, dead.error));
+        expired++;
+        continue;
+      }
       if (row.endAt <= now) {
-        this.#o.store.setApplicationStatus(row.id, 'completed', row.endAt, null);
-        this.#o.store.addEvent('fault_expired_while_down', row.id, { end_at: row.endAt });
+        writes.push(store.setApplicationStatus(row.id, 'completed', row.endAt, null));
+        void store.addEvent('fault_expired_while_down', row.id, { end_at: row.endAt });
+        expired++;
+        continue;
+      }
+      if (row.source === 'policy' || row.source === 'toxiproxy') {
+        // A policy re-opens its own application; a Toxiproxy toxic ends with its server.
+        writes.push(store.setApplicationStatus(row.id, 'cancelled', now, 'executor restarted'));
         expired++;
         continue;
       }
       const parsed = safeParsePlan(row.plan);
       if (!parsed.ok) {
-        this.#o.store.setApplicationStatus(row.id, 'failed', now, 'stored plan no longer valid');
+        writes.push(store.setApplicationStatus(row.id, 'failed', now, 'stored plan no longer valid'));
         failed++;
         continue;
       }
       if (row.startAt <= now && (parsed.plan.faultType === 'kill' || parsed.plan.faultType === 'restart')) {
         // A one-shot fault that was started before the crash has acted (or died with the
         // executor): never repeat a kill.
-        this.#o.store.setApplicationStatus(row.id, 'completed', now, null);
+        writes.push(store.setApplicationStatus(row.id, 'completed', now, null));
         expired++;
         continue;
       }
-      const live: Live = { row, plan: parsed.plan };
+      const live: Live = { row, plan: parsed.plan, effectId: row.id, onEnd: undefined };
       this.#live.set(row.id, live);
-      if (row.startAt > now) this.#armStart(live);
-      else await this.#start(live);
+      if (row.startAt > now) {
+        this.#armStart(live);
+        rearmed++;
+        continue;
+      }
+      await this.#start(live);
       if (live.row.status === 'failed') failed++;
       else rearmed++;
+    }
+    if (tombstones.size > 0) {
+      // Once the database holds those ends, the tombstones have done their job.
+      void Promise.all(writes).then(
+        () => store.clearTombstones(),
+        () => undefined,
+      );
     }
     if (expired + rearmed + failed > 0) this.#o.logger?.info({ expired, rearmed, failed }, 'applications recovered from the state store');
     return { expired, rearmed, failed };
   }
 
+  #known(id: string): ApplicationRow | undefined {
+    return this.#live.get(id)?.row ?? this.#recent.get(id)?.row;
+  }
+
   #row(id: string): ApplicationRow {
-    const live = this.#live.get(id);
-    if (live) return live.row;
+    const known = this.#known(id);
+    if (known) return known;
     const row = this.#o.store.getApplication(id);
     if (!row) throw new NotFoundError('application', id);
     return row;
+  }
+
+  /** Records a new application; when it cannot be, the fault is reverted and nothing is left. */
+  async #record(live: Live): Promise<void> {
+    try {
+      await this.#o.store.insertApplication(live.row);
+    } catch (err) {
+      this.#o.logger?.error({ apply_id: live.row.id, err: errMsg(err) }, 'fault could not be recorded; reverted');
+      await this.#finish(live, 'failed', 'could not be recorded', 'failed', false);
+      this.#recent.delete(live.row.id);
+      throw err instanceof StoreError ? err : new StoreError('save application', err);
+    }
   }
 
   /** Work started by a timer or an event: a failure is logged, never an unhandled rejection. */
@@ -242,41 +342,38 @@ export class Applications {
   }
 
   #armEnd(live: Live): void {
-    live.endTimer = setTimeout(() => this.#background(this.#finish(live, 'completed', null)), Math.max(0, live.row.endAt - Date.now()));
+    live.endTimer = setTimeout(() => this.#background(this.#finish(live, 'completed', null, 'end')), Math.max(0, live.row.endAt - Date.now()));
     live.endTimer.unref();
   }
 
   async #start(live: Live): Promise<void> {
     live.startTimer = undefined;
-    const run = async (): Promise<void> => {
-      const remainingMs = live.row.endAt - Date.now();
-      try {
-        const target = resolveTarget(live.plan, this.#o.proxies, this.#o.supervisor());
-        live.installed = await install(target, live.row.id, live.plan, { proxies: this.#o.proxies, supervisor: this.#o.supervisor(), remainingMs });
-      } catch (err) {
-        this.#o.logger?.warn({ apply_id: live.row.id, err: errMsg(err) }, 'fault could not be installed');
-        await this.#finish(live, 'failed', errMsg(err));
-        return;
-      }
-      if (!this.#live.has(live.row.id)) {
-        // Cancelled while installing.
-        await live.installed.revert().catch(() => undefined);
-        return;
-      }
-      live.row = { ...live.row, status: 'running' };
-      this.#o.store.setApplicationStatus(live.row.id, 'running');
-      this.#o.store.addEvent('fault_started', live.row.id, { end_at: live.row.endAt });
-      if (live.installed.oneShot) await this.#finish(live, 'completed', null);
-      else this.#armEnd(live);
-    };
-    live.starting = run();
-    await live.starting;
-    live.starting = undefined;
+    let installed: Installed;
+    try {
+      const target = resolveTarget(live.plan, this.#o.proxies, this.#o.supervisor());
+      installed = await install(target, live.effectId, live.plan, { proxies: this.#o.proxies, supervisor: this.#o.supervisor() });
+    } catch (err) {
+      this.#o.logger?.warn({ apply_id: live.row.id, err: errMsg(err) }, 'fault could not be installed');
+      await this.#finish(live, 'failed', errMsg(err), 'failed');
+      return;
+    }
+    if (!this.#live.has(live.row.id)) {
+      // Ended while installing.
+      await installed.revert().catch(() => undefined);
+      return;
+    }
+    live.installed = installed;
+    live.row = { ...live.row, status: 'running' };
+    void this.#o.store.setApplicationStatus(live.row.id, 'running');
+    void this.#o.store.addEvent('fault_started', live.row.id, { end_at: live.row.endAt });
+    if (installed.oneShot) await this.#finish(live, 'completed', null, 'end');
+    else this.#armEnd(live);
   }
 
-  async #finish(live: Live, status: 'completed' | 'cancelled' | 'failed', error: string | null): Promise<void> {
-    if (!this.#live.has(live.row.id)) return;
-    this.#live.delete(live.row.id);
+  async #finish(live: Live, status: 'completed' | 'cancelled' | 'failed', error: string | null, cause: EndCause, record = true): Promise<void> {
+    const id = live.row.id;
+    if (!this.#live.has(id)) return;
+    this.#live.delete(id);
     if (live.startTimer) clearTimeout(live.startTimer);
     if (live.endTimer) clearTimeout(live.endTimer);
     const installed = live.installed;
@@ -285,23 +382,37 @@ export class Applications {
       try {
         await installed.revert();
       } catch (err) {
-        this.#o.logger?.error({ apply_id: live.row.id, err: errMsg(err) }, 'reverting the fault failed');
+        this.#o.logger?.error({ apply_id: id, err: errMsg(err) }, 'reverting the fault failed');
       }
     }
-    const now = Date.now();
-    const endedAt = now;
+    // The observation moves to the store with the end; the proxy forgets it.
     const proxy = this.#o.proxies.get(live.row.service);
-    const obs = proxy?.observe(live.row.id);
-    const metrics = obs ? (metricsView(live.row.id, obs) as unknown as Record<string, unknown>) : null;
-    live.row = { ...live.row, status, endedAt, error };
-    this.#o.store.setApplicationStatus(live.row.id, status, endedAt, error, metrics);
-    this.#o.store.addEvent(`fault_${status}`, live.row.id, error === null ? {} : { error });
-    this.#o.logger?.info({ apply_id: live.row.id, status, ...(error === null ? {} : { reason: error }) }, 'fault ended');
-    this.#ended.push({ id: live.row.id, service: live.row.service });
-    if (this.#ended.length > FORGET_AFTER) {
-      const old = this.#ended.shift();
-      if (old) this.#o.proxies.get(old.service)?.forget(old.id);
+    const obs = proxy?.observe(live.effectId);
+    proxy?.forget(live.effectId);
+    const metrics = obs ? (metricsView(id, obs) as unknown as Record<string, unknown>) : null;
+    const endedAt = Date.now();
+    live.row = { ...live.row, status, endedAt, error, metrics };
+    this.#o.logger?.info({ apply_id: id, source: live.row.source, status, ...(error === null ? {} : { reason: error }) }, 'fault ended');
+    try {
+      live.onEnd?.(cause);
+    } catch (err) {
+      this.#o.logger?.error({ apply_id: id, err: errMsg(err) }, 'end listener failed');
     }
+    if (!record) return;
+    const entry = { row: live.row, effectId: live.effectId };
+    this.#recent.set(id, entry);
+    if (this.#recent.size > RECENT_MAX) {
+      const oldest = this.#recent.keys().next().value;
+      if (oldest !== undefined) this.#recent.delete(oldest);
+    }
+    const store = this.#o.store;
+    void store.setApplicationStatus(id, status, endedAt, error, metrics).then(
+      () => {
+        if (this.#recent.get(id) === entry) this.#recent.delete(id);
+      },
+      () => undefined,
+    );
+    void store.addEvent(`fault_${status}`, id, error === null ? {} : { error });
   }
 }
 
@@ -311,6 +422,7 @@ function statusView(row: ApplicationRow): StatusView {
     apply_id: row.id,
     service: row.service,
     fault_type: row.faultType,
+    source: row.source,
     status: row.status,
     start_time: new Date(row.startAt).toISOString(),
     end_time: new Date(end).toISOString(),

@@ -48,6 +48,21 @@ export const executorConfigSchema = z
       .max(7 * 24 * 3600, { error: 'must be at most 604800' })
       .default(600),
     proxies: z.array(proxyConfigSchema, { error: 'must be a list of proxies' }).default([]),
+    toxiproxy: z
+      .strictObject({
+        max_toxic_seconds: z
+          .number({ error: 'must be a number of seconds' })
+          .gt(0, { error: 'must be > 0' })
+          .max(7 * 24 * 3600, { error: 'must be at most 604800' })
+          .optional(),
+      })
+      .optional(),
+    retention: z
+      .strictObject({
+        days: z.number({ error: 'must be a number of days' }).gt(0, { error: 'must be > 0' }).max(3650, { error: 'must be at most 3650' }).default(7),
+        max_rows: z.number({ error: 'must be a count' }).int({ error: 'must be an integer' }).min(10, { error: 'must be >= 10' }).max(10_000_000).default(10_000),
+      })
+      .default({ days: 7, max_rows: 10_000 }),
     processes: processesSection,
     telemetry: telemetrySection,
     alerts: alertsSection,

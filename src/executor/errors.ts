@@ -93,6 +93,18 @@ export class StoreError extends FaultlineError {
   }
 }
 
+/** Another executor holds the state file (exit 1 from `faultline serve`). */
+export class StateLockedError extends FaultlineError {
+  override readonly name = 'StateLockedError';
+  constructor(path: string, pid: number) {
+    super(
+      'FL_ERR_EXECUTOR_STATE_LOCKED',
+      `state file ${path} is in use by another faultline executor (pid ${pid}); stop it or pass another --state`,
+      { details: { path, pid } },
+    );
+  }
+}
+
 /** A fault could not be installed on its target (HTTP 409; the application is marked failed). */
 export class FaultInstallError extends FaultlineError {
   override readonly name = 'FaultInstallError';

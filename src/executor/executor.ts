@@ -137,7 +137,13 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
   };
 
   try {
-    const store = mode === 'executor' ? new Store(options.statePath ?? config.state ?? '.faultline/state.db') : undefined;
+    const store =
+      mode === 'executor'
+        ? new Store(options.statePath ?? config.state ?? '.faultline/state.db', {
+            logger,
+            retention: { days: config.retention.days, maxRows: config.retention.max_rows },
+          })
+        : undefined;
     let applications: Applications | undefined;
     let policies: Policies | undefined;
     const proxies = new ProxyManager({ factory: options.proxyFactory ?? defaultProxyFactory, logger, ...(store ? { store } : {}) });
@@ -153,7 +159,7 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
 
     if (mode === 'executor' && store) {
       applications = new Applications({ store, proxies, supervisor: supervisorRef, maxDurationMs, logger });
-      policies = new Policies({ store, proxies, logger });
+      policies = new Policies({ store, proxies, applications, logger });
       // Config proxies first (the file wins over the store), then proxies created at runtime.
       const fromConfig = new Set(config.proxies.map((p) => p.name));
       const stored = new Map(store.listProxies().map((p) => [p.name, p]));
@@ -191,11 +197,9 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
 
     if (applications && policies) {
       const a = applications;
-      const p = policies;
-      // Faults come off before the proxies and processes go away.
+      // Faults come off before the proxies and processes go away (policies stay stored).
       cleanups.push(async () => {
-        await a.cancelAll('executor stopped');
-        await p.unloadAll();
+        await a.cancelAll('executor stopped', 'stop');
       });
       await policies.recover();
       await applications.recover();
@@ -210,10 +214,12 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
       ...(store ? { store } : {}),
     });
 
+    // Revert first, record after: nothing here waits on the store.
     const halt = async (): Promise<{ cancelled: number; policiesRemoved: number }> => {
-      const cancelled = (await applications?.cancelAll('halted')) ?? 0;
-      const policiesRemoved = (await policies?.deleteAll()) ?? 0;
-      store?.addEvent('halt', '*', { cancelled, policies_removed: policiesRemoved });
+      const policiesBefore = policies?.list().length ?? 0;
+      const cancelled = (await applications?.cancelAll('halted', 'halt')) ?? 0;
+      const policiesRemoved = policiesBefore - (policies?.list().length ?? 0) + ((await policies?.deleteAll()) ?? 0);
+      void store?.addEvent('halt', '*', { cancelled, policies_removed: policiesRemoved });
       logger.warn({ cancelled, policies_removed: policiesRemoved }, 'halt: every fault reverted');
       return { cancelled, policiesRemoved };
     };
@@ -225,12 +231,18 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
       ...(applications ? { applications } : {}),
       ...(policies ? { policies } : {}),
       ...(mode === 'executor' ? { proxies } : {}),
+      ...(store ? { store } : {}),
+      maxDurationMs,
       supervisor: supervisorRef,
       telemetry,
       halt,
     };
     const extra: Array<(app: FastifyInstance) => void | Promise<void>> = [];
-    if (mode === 'executor') extra.push((app) => registerToxiproxyHook(app, { proxies, logger }));
+    if (mode === 'executor' && applications) {
+      const lifecycle = applications;
+      const maxToxicMs = Math.min(maxDurationMs, (config.toxiproxy?.max_toxic_seconds ?? maxDurationMs / 1000) * 1000);
+      extra.push((app) => registerToxiproxyHook(app, { proxies, logger, applications: lifecycle, maxToxicMs }));
+    }
     if (options.extraRoutes) {
       const add = options.extraRoutes;
       extra.push((app) => add(app, { proxies, logger }));

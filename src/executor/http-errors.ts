@@ -31,6 +31,7 @@ export const httpStatusByCode: Readonly<Record<string, number>> = {
   FL_ERR_EXECUTOR_LISTEN: 409,
   FL_ERR_EXECUTOR_BODY_TOO_LARGE: 413,
   FL_ERR_EXECUTOR_STORE: 503,
+  FL_ERR_EXECUTOR_STATE_LOCKED: 409,
   // proxy
   FL_ERR_PROXY_CONFLICT: 409,
   FL_ERR_PROXY_NOT_FOUND: 404,

@@ -5,7 +5,7 @@
  */
 import { defaultRegistry, type FaultPlan } from '../plan/index.js';
 import { installPlan, type Proxy } from '../proxy/index.js';
-import type { Supervisor } from '../supervisor/index.js';
+import { applyProcessPlan, type Supervisor } from '../supervisor/index.js';
 import { FaultMismatchError, NoSupervisorError, NotFoundError } from './errors.js';
 import type { ProxyManager } from './proxies.js';
 
@@ -39,15 +39,14 @@ export function resolveTarget(plan: FaultPlan, proxies: ProxyManager, supervisor
 
 /**
  * Installs `plan` on `target` under `faultId` (the toxic name / rule id).
- * @param remainingMs how long a `pause` lasts (its end is still enforced by the scheduler).
  */
 export async function install(
   target: Target,
   faultId: string,
   plan: FaultPlan,
-  deps: { proxies: ProxyManager; supervisor: Supervisor | undefined; remainingMs: number },
+  deps: { proxies: ProxyManager; supervisor: Supervisor | undefined },
 ): Promise<Installed> {
-  if (target.kind === 'process') return installProcessFault(target.name, plan, deps.supervisor, deps.remainingMs);
+  if (target.kind === 'process') return installProcessFault(target.name, plan, deps.supervisor);
   const proxy = target.proxy;
   if (plan.faultType === 'down') {
     const release = await deps.proxies.holdDown(proxy.name);
@@ -68,25 +67,7 @@ export async function install(
   };
 }
 
-async function installProcessFault(name: string, plan: FaultPlan, supervisor: Supervisor | undefined, remainingMs: number): Promise<Installed> {
+async function installProcessFault(name: string, plan: FaultPlan, supervisor: Supervisor | undefined): Promise<Installed> {
   if (!supervisor) throw new NoSupervisorError(name);
-  const none = async (): Promise<void> => undefined;
-  switch (plan.faultType) {
-    case 'kill':
-      await supervisor.kill(name, plan.faultConfig.signal as NodeJS.Signals);
-      return { oneShot: true, revert: none };
-    case 'restart':
-      await supervisor.restart(name);
-      return { oneShot: true, revert: none };
-    case 'pause':
-      await supervisor.pause(name, Math.max(1, remainingMs));
-      return {
-        oneShot: false,
-        revert: async () => {
-          await supervisor.resume(name);
-        },
-      };
-    default:
-      throw new FaultMismatchError(plan.faultType, 'process', name);
-  }
+  return applyProcessPlan(supervisor, plan);
 }

@@ -43,7 +43,19 @@ export function registerExecutorMetrics(
     registers: [registry],
     collect() {
       if (!store) return;
-      for (const [status, n] of Object.entries(store.countByStatus())) this.set({ status }, n);
+      try {
+        for (const [status, n] of Object.entries(store.countByStatus())) this.set({ status }, n);
+      } catch {
+        // The store is not readable this instant (locked): keep the last values.
+      }
+    },
+  });
+  new Gauge({
+    name: 'faultline_store_errors',
+    help: 'State store writes that failed after their retries (the faults were still reverted)',
+    registers: [registry],
+    collect() {
+      this.set(store?.errorCount ?? 0);
     },
   });
   const perProxy = (name: string, help: string, read: (s: ReturnType<NonNullable<typeof proxies>['list']>[number]) => Array<[Record<string, string>, number]>) =>

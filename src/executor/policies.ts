@@ -1,15 +1,16 @@
 /**
- * Policies: standing faults. A policy is a FaultPlan plus an `id` and an optional `expires_at`;
- * it stays installed (no duration cap) until deleted, halted or expired, and comes back after a
- * restart. Only proxy faults can stand: a process fault is a one-off or bounded by its plan.
+ * Policies: standing faults. A policy is a FaultPlan plus an `id` and an `expires_at` (at most
+ * the maximum duration from now; default exactly that); it stays installed until deleted, halted
+ * or expired, and comes back after a restart. Only proxy faults can stand: a process fault is a
+ * one-off or bounded by its plan.
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { capTimerMs } from '../common/index.js';
 import { defaultRegistry, fieldIssues, safeParsePlan, toWirePlan, type FaultPlan, type FieldIssue } from '../plan/index.js';
 import { nameSchema } from './config.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.js';
-import { install, resolveTarget, type Installed } from './install.js';
+import type { Applications } from './applications.js';
+import { resolveTarget } from './install.js';
 import type { ProxyManager } from './proxies.js';
 import type { PolicyRow, Store } from './store.js';
 
@@ -41,26 +42,30 @@ export const policyExtraSchema = z.object({ id: nameSchema.optional(), expires_a
 
 const policyId = `policy:`;
 
-/** Standing faults, installed while their target exists. */
+/**
+ * Standing faults. Each installed policy is an application (source `policy`) in the one
+ * lifecycle, whose end is the policy's `expires_at` (at most the maximum duration from now;
+ * default exactly that): it is listed, counted, and ended by its expiry, by halt, or by
+ * cancelling its application (which deletes the policy).
+ */
 export class Policies {
   readonly #store: Store;
   readonly #proxies: ProxyManager;
+  readonly #apps: Applications;
   readonly #log: Logger | undefined;
-  readonly #installed = new Map<string, Installed>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** policy id -> apply id of its live application */
+  readonly #installed = new Map<string, string>();
   readonly #plans = new Map<string, { row: PolicyRow; plan: FaultPlan }>();
 
-  constructor(options: { store: Store; proxies: ProxyManager; logger?: Logger }) {
+  constructor(options: { store: Store; proxies: ProxyManager; applications: Applications; logger?: Logger }) {
     this.#store = options.store;
     this.#proxies = options.proxies;
+    this.#apps = options.applications;
     this.#log = options.logger;
     this.#proxies.onCreate((name) => {
       for (const p of this.#plans.values()) {
         if (p.plan.service === name) this.#install(p.row.id).catch((err: unknown) => this.#log?.warn({ policy: p.row.id, err: String(err) }, 'policy not installed'));
       }
-    });
-    this.#proxies.onRemove((name) => {
-      for (const p of this.#plans.values()) if (p.plan.service === name) this.#installed.delete(p.row.id);
     });
   }
 
@@ -77,7 +82,8 @@ export class Policies {
 
   /**
    * Creates a policy from its body and installs it.
-   * @throws InvalidRequestError/ValidationError (400); ConflictError (409) when the id exists; NotFoundError (404) for an unknown service.
+   * @throws InvalidRequestError/ValidationError (400); ConflictError (409) when the id exists; NotFoundError (404) for an unknown service;
+   *   StoreError (503) when it cannot be recorded (nothing stays installed).
    */
   async create(body: unknown): Promise<PolicyView> {
     const { id, plan, expiresAt } = this.#parse(body, undefined);
@@ -105,32 +111,29 @@ export class Policies {
     return ids.length;
   }
 
-  /** Uninstalls every policy but keeps them stored (executor shutdown: they come back on restart). */
-  async unloadAll(): Promise<void> {
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
-    const all = [...this.#installed.values()];
-    this.#installed.clear();
-    await Promise.allSettled(all.map((i) => i.revert()));
-  }
-
   /** Loads stored policies (dropping expired ones) and installs those whose target exists. */
   async recover(): Promise<number> {
     let n = 0;
-    for (const row of this.#store.listPolicies()) {
-      if (row.expiresAt !== null && row.expiresAt <= Date.now()) {
-        this.#store.deletePolicy(row.id);
-        this.#store.addEvent('policy_expired', row.id);
+    const now = Date.now();
+    for (const stored of this.#store.listPolicies()) {
+      let row = stored;
+      if (row.expiresAt !== null && row.expiresAt <= now) {
+        void this.#store.deletePolicy(row.id);
+        void this.#store.addEvent('policy_expired', row.id);
         continue;
       }
       const parsed = safeParsePlan(row.plan);
       if (!parsed.ok) {
         this.#log?.warn({ policy: row.id }, 'stored policy is no longer valid; dropped');
-        this.#store.deletePolicy(row.id);
+        void this.#store.deletePolicy(row.id);
         continue;
       }
+      if (row.expiresAt === null) {
+        // Stored before policies had a bounded end: they get one now.
+        row = { ...row, expiresAt: now + this.#apps.maxDurationMs };
+        void this.#store.upsertPolicy(row);
+      }
       this.#plans.set(row.id, { row, plan: parsed.plan });
-      this.#armExpiry(row);
       await this.#install(row.id).catch((err: unknown) => this.#log?.warn({ policy: row.id, err: String(err) }, 'policy not installed'));
       n++;
     }
@@ -142,7 +145,7 @@ export class Policies {
     return this.#installed.size;
   }
 
-  #parse(body: unknown, pathId: string | undefined): { id: string; plan: FaultPlan; expiresAt: number | null } {
+  #parse(body: unknown, pathId: string | undefined): { id: string; plan: FaultPlan; expiresAt: number } {
     const issues: FieldIssue[] = [];
     const obj = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
     if (!obj) throw new InvalidRequestError('policy', [{ path: '(root)', message: 'must be an object' }]);
@@ -157,27 +160,40 @@ export class Policies {
     if (parsed.ok && defaultRegistry.get(parsed.plan.faultType).target === 'process') {
       issues.push({ path: 'fault_type', message: `'${parsed.plan.faultType}' is a process fault; a policy stands on a proxy (use POST /v1/faults/apply)` });
     }
-    let expiresAt: number | null = null;
+    const now = Date.now();
+    const max = this.#apps.maxDurationMs;
+    let expiresAt = now + max;
     const exp = extra.success ? extra.data.expires_at : undefined;
     if (exp !== undefined && exp !== null) {
       expiresAt = typeof exp === 'number' ? exp : Date.parse(exp);
-      if (expiresAt <= Date.now()) issues.push({ path: 'expires_at', message: 'must be in the future' });
+      if (expiresAt <= now) issues.push({ path: 'expires_at', message: 'must be in the future' });
+      else if (expiresAt > now + max) {
+        issues.push({ path: 'expires_at', message: `must be at most max_duration_seconds (${max / 1000}) from now; omit it for that maximum` });
+      }
     }
     if (issues.length > 0 || !parsed.ok || id === undefined) throw new InvalidRequestError('policy', issues);
     return { id, plan: parsed.plan, expiresAt };
   }
 
-  async #save(id: string, plan: FaultPlan, expiresAt: number | null, createdAt: number | undefined): Promise<PolicyView> {
+  async #save(id: string, plan: FaultPlan, expiresAt: number, createdAt: number | undefined): Promise<PolicyView> {
     // The target must exist and fit now, so a typo is a 404/400 and not a silent no-op.
     resolveTarget(plan, this.#proxies, undefined);
-    if (this.#plans.has(id)) await this.#uninstall(id);
+    const previous = this.#plans.get(id);
+    if (previous) await this.#uninstall(id);
     const now = Date.now();
     const row: PolicyRow = { id, plan: toWirePlan(plan) as unknown as Record<string, unknown>, createdAt: createdAt ?? now, updatedAt: now, expiresAt };
-    this.#store.upsertPolicy(row);
     this.#plans.set(id, { row, plan });
-    this.#armExpiry(row);
-    await this.#install(id);
-    this.#store.addEvent('policy_saved', id, { service: plan.service, fault_type: plan.faultType, expires_at: expiresAt });
+    try {
+      await this.#install(id);
+      await this.#store.upsertPolicy(row);
+    } catch (err) {
+      // All or nothing: what could not be recorded is not left installed.
+      await this.#uninstall(id);
+      if (previous) this.#plans.set(id, previous);
+      else this.#plans.delete(id);
+      throw err;
+    }
+    void this.#store.addEvent('policy_saved', id, { service: plan.service, fault_type: plan.faultType, expires_at: expiresAt });
     this.#log?.info({ policy: id, service: plan.service, fault_type: plan.faultType }, 'policy installed');
     return this.#view(row);
   }
@@ -185,39 +201,40 @@ export class Policies {
   async #install(id: string): Promise<void> {
     const p = this.#plans.get(id);
     if (!p || this.#installed.has(id) || !this.#proxies.get(p.plan.service)) return;
-    const target = resolveTarget(p.plan, this.#proxies, undefined);
-    this.#installed.set(id, await install(target, `${policyId}${id}`, p.plan, { proxies: this.#proxies, supervisor: undefined, remainingMs: 0 }));
+    const endAt = p.row.expiresAt ?? Date.now() + this.#apps.maxDurationMs;
+    const ref: { applyId?: string } = {};
+    const r = await this.#apps.open(p.plan, {
+      source: 'policy',
+      effectId: `${policyId}${id}`,
+      endAt,
+      onEnd: (cause) => {
+        if (ref.applyId === undefined || this.#installed.get(id) !== ref.applyId) return;
+        this.#installed.delete(id);
+        // Its end time is the policy's expiry; a cancel or halt of its application deletes it.
+        if (cause === 'end') this.#drop(id, 'policy_expired');
+        else if (cause === 'cancel' || cause === 'halt') this.#drop(id, cause === 'halt' ? 'policy_halted' : 'policy_deleted');
+      },
+    });
+    ref.applyId = r.applyId;
+    this.#installed.set(id, r.applyId);
   }
 
   async #uninstall(id: string): Promise<void> {
-    const t = this.#timers.get(id);
-    if (t) clearTimeout(t);
-    this.#timers.delete(id);
-    const inst = this.#installed.get(id);
+    const applyId = this.#installed.get(id);
     this.#installed.delete(id);
-    if (inst) await inst.revert();
+    if (applyId !== undefined) await this.#apps.cancel(applyId, 'policy replaced or deleted', 'stop');
   }
 
   async #remove(id: string, event: string): Promise<void> {
     await this.#uninstall(id);
-    this.#plans.delete(id);
-    this.#store.deletePolicy(id);
-    this.#store.addEvent(event, id);
-    this.#log?.info({ policy: id }, event.replace('_', ' '));
+    this.#drop(id, event);
   }
 
-  #armExpiry(row: PolicyRow): void {
-    if (row.expiresAt === null) return;
-    const old = this.#timers.get(row.id);
-    if (old) clearTimeout(old);
-    const expiresAt = row.expiresAt;
-    const t = setTimeout(() => {
-      // Timers cap at ~24.8 days: re-arm until the real expiry.
-      if (Date.now() < expiresAt) this.#armExpiry(row);
-      else this.#remove(row.id, 'policy_expired').catch((err: unknown) => this.#log?.error({ policy: row.id, err: String(err) }, 'expiring the policy failed'));
-    }, capTimerMs(expiresAt - Date.now()));
-    t.unref();
-    this.#timers.set(row.id, t);
+  #drop(id: string, event: string): void {
+    if (!this.#plans.delete(id)) return;
+    void this.#store.deletePolicy(id);
+    void this.#store.addEvent(event, id);
+    this.#log?.info({ policy: id }, event.replace('_', ' '));
   }
 
   #view(row: PolicyRow): PolicyView {

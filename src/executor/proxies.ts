@@ -55,6 +55,8 @@ export class ProxyManager {
   readonly #enabled = new Map<string, boolean>();
   readonly #downHolds = new Map<string, number>();
   readonly #creating = new Set<string>();
+  /** When each proxy was first stored (read once from the store, then kept here). */
+  #createdAt: Map<string, number> | undefined;
   readonly #onCreate = new Set<Listener>();
   readonly #onRemove = new Set<Listener>();
 
@@ -99,7 +101,7 @@ export class ProxyManager {
       this.#proxies.set(spec.name, proxy);
       this.#enabled.set(spec.name, spec.enabled);
       this.#persist(proxy, spec.enabled);
-      this.#store?.addEvent('proxy_created', spec.name, { listen: proxy.listen, upstream: spec.upstream, protocol: spec.protocol });
+      void this.#store?.addEvent('proxy_created', spec.name, { listen: proxy.listen, upstream: spec.upstream, protocol: spec.protocol });
       this.#log?.info({ proxy: spec.name, listen: proxy.listen, upstream: spec.upstream, protocol: spec.protocol }, 'proxy created');
       for (const l of this.#onCreate) l(spec.name);
       return proxy;
@@ -138,7 +140,7 @@ export class ProxyManager {
     this.#proxies.set(name, fresh);
     this.#enabled.set(name, enabled);
     this.#persist(fresh, enabled);
-    this.#store?.addEvent('proxy_updated', name, { listen: fresh.listen, upstream: fresh.upstream });
+    void this.#store?.addEvent('proxy_updated', name, { listen: fresh.listen, upstream: fresh.upstream });
     return fresh;
   }
 
@@ -150,8 +152,9 @@ export class ProxyManager {
     this.#downHolds.delete(name);
     for (const l of this.#onRemove) l(name);
     await proxy.close();
-    this.#store?.deleteProxy(name);
-    this.#store?.addEvent('proxy_removed', name);
+    this.#createdAt?.delete(name);
+    void this.#store?.deleteProxy(name);
+    void this.#store?.addEvent('proxy_removed', name);
     this.#log?.info({ proxy: name }, 'proxy removed');
   }
 
@@ -219,15 +222,11 @@ export class ProxyManager {
   }
 
   #persist(proxy: Proxy, enabled: boolean): void {
-    const existing = this.#store?.listProxies().find((p) => p.name === proxy.name);
-    this.#store?.upsertProxy({
-      name: proxy.name,
-      listen: proxy.listen,
-      upstream: proxy.upstream,
-      protocol: proxy.protocol,
-      enabled,
-      createdAt: existing?.createdAt ?? Date.now(),
-    });
+    if (!this.#store) return;
+    this.#createdAt ??= new Map(this.#store.listProxies().map((p) => [p.name, p.createdAt]));
+    const createdAt = this.#createdAt.get(proxy.name) ?? Date.now();
+    this.#createdAt.set(proxy.name, createdAt);
+    void this.#store.upsertProxy({ name: proxy.name, listen: proxy.listen, upstream: proxy.upstream, protocol: proxy.protocol, enabled, createdAt });
   }
 
   #copyFaults(from: Proxy, to: Proxy): void {

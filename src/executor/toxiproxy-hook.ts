@@ -4,10 +4,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Applications } from './applications.js';
 import type { ProxyManager } from './proxies.js';
 import { registerToxiproxyApi } from './toxiproxy-compat/index.js';
 
 /** Registers the Toxiproxy-compatible routes on `app`. */
-export async function registerToxiproxyHook(app: FastifyInstance, deps: { proxies: ProxyManager; logger: Logger }): Promise<void> {
+export async function registerToxiproxyHook(
+  app: FastifyInstance,
+  deps: { proxies: ProxyManager; logger: Logger; applications: Applications; maxToxicMs: number },
+): Promise<void> {
   await registerToxiproxyApi(app, deps);
 }

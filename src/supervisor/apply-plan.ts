@@ -2,62 +2,45 @@ import type { FaultPlan } from '../plan/index.js';
 import { ProcessNotFoundError, ProcessStateError, UnsupportedProcessFaultError } from './errors.js';
 import type { Supervisor } from './types.js';
 
-/** A process fault in effect: `ended` settles when it is over (rejects if the action failed). */
+/** A process fault in effect. Its end is the caller's (the executor's one scheduler). */
 export interface ProcessFaultHandle {
-  readonly ended: Promise<void>;
-  /** Ends the fault early (a pause is resumed at once); kill and restart cannot be undone. Idempotent. */
-  cancel(): void;
+  /** kill and restart are over once applied; a pause lasts until `revert`. */
+  readonly oneShot: boolean;
+  /** Ends the fault (a pause releases its hold: SIGCONT when it was the last); idempotent. */
+  revert(): Promise<void>;
 }
 
 /** The fault types {@link applyProcessPlan} applies. */
 export const processFaultTypes = ['kill', 'pause', 'restart'] as const;
 
 /**
- * Applies a process FaultPlan (`kill`, `pause`, `restart`; `service` = the process name) now:
- * kill and restart act at once and end when done; pause lasts `durationSeconds`. The caller (the
- * executor's scheduler) owns `start_delay_ms`; `percentage` does not apply to process faults.
+ * The one adapter from a process FaultPlan (`kill`, `pause`, `restart`; `service` = the process
+ * name) to the supervisor: kill and restart act at once; pause takes a hold (pauses stack: the
+ * process resumes when the last one is reverted). Timing (start delay, end) is the caller's;
+ * `percentage` does not apply to process faults.
  * @throws ProcessNotFoundError when no process has that name.
  * @throws UnsupportedProcessFaultError for a non-process fault type.
  * @throws ProcessStateError when kill or pause finds the process not running.
  */
-export function applyProcessPlan(supervisor: Supervisor, plan: FaultPlan): ProcessFaultHandle {
+export async function applyProcessPlan(supervisor: Supervisor, plan: FaultPlan): Promise<ProcessFaultHandle> {
   const name = plan.service;
   const info = supervisor.get(name);
   if (!info) throw new ProcessNotFoundError(name, supervisor.list().map((p) => p.name));
+  const none = async (): Promise<void> => undefined;
   switch (plan.faultType) {
-    case 'kill': {
+    case 'kill':
       if (info.pid === null) throw new ProcessStateError(name, 'kill', info.state.kind);
-      return { ended: supervisor.kill(name, plan.faultConfig.signal), cancel() {} };
-    }
+      await supervisor.kill(name, plan.faultConfig.signal);
+      return { oneShot: true, revert: none };
     case 'restart':
-      return { ended: supervisor.restart(name), cancel() {} };
+      await supervisor.restart(name);
+      return { oneShot: true, revert: none };
     case 'pause': {
       if (info.pid === null) throw new ProcessStateError(name, 'pause', info.state.kind);
-      const durationMs = plan.durationSeconds * 1000;
-      let finish: () => void = () => {};
-      let timer: NodeJS.Timeout | null = null;
-      let done = false;
-      const ended = new Promise<void>((resolve, reject) => {
-        finish = () => {
-          if (done) return;
-          done = true;
-          if (timer) clearTimeout(timer);
-          resolve();
-        };
-        supervisor.pause(name, durationMs).then(() => {
-          if (!done) timer = setTimeout(finish, durationMs);
-        }, (err: unknown) => {
-          done = true;
-          reject(err instanceof Error ? err : new Error(String(err)));
-        });
-      });
+      const release = await supervisor.hold(name, `fault for ${plan.durationSeconds} s`);
       return {
-        ended,
-        cancel() {
-          if (done) return;
-          finish();
-          void supervisor.resume(name).catch(() => {});
-        },
+        oneShot: false,
+        revert: async () => release(),
       };
     }
     default:

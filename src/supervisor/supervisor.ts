@@ -118,7 +118,9 @@ class ManagedProcess {
   private recovery: Recovery | null = null;
   private spawnedAt = 0;
   private backoffTimer: NodeJS.Timeout | null = null;
-  private pauseTimer: NodeJS.Timeout | null = null;
+  /** Pause holds: SIGSTOP with the first, SIGCONT when the last is released. */
+  private readonly holds = new Set<symbol>();
+  private readonly pauseTimers = new Set<NodeJS.Timeout>();
   private checkTimer: NodeJS.Timeout | null = null;
   private checkAbort: AbortController | null = null;
   private checkGeneration = 0;
@@ -369,18 +371,40 @@ class ManagedProcess {
     }
   }
 
-  /** SIGSTOPs the group for `durationMs`; returns the pid paused. */
-  pause(durationMs: number): number {
+  /**
+   * Holds the group stopped until the returned release is called. Holds stack: SIGSTOP with the
+   * first, SIGCONT when the last one is released (or when the process exits).
+   */
+  hold(reason: string): { pid: number; release: () => void } {
     if (this.pid === null) throw new ProcessStateError(this.name, 'pause', this.state.kind);
-    signalGroup(this.pid, 'SIGSTOP');
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    const token = Symbol(reason);
+    if (this.holds.size === 0 || !this.paused) signalGroup(this.pid, 'SIGSTOP');
+    this.holds.add(token);
     this.paused = true;
     this.record.paused = true;
-    this.pauseTimer = setTimeout(() => this.resume(), durationMs);
-    this.sup.logEvent(this, { type: 'paused', time: iso(), pid: this.pid, reason: `for ${durationMs} ms` });
-    return this.pid;
+    this.sup.logEvent(this, { type: 'paused', time: iso(), pid: this.pid, reason });
+    const pid = this.pid;
+    return {
+      pid,
+      release: () => {
+        if (!this.holds.delete(token)) return;
+        if (this.holds.size === 0) this.resume();
+      },
+    };
   }
 
+  /** SIGSTOPs the group for `durationMs` (a hold released by a timer); returns the pid paused. */
+  pause(durationMs: number): number {
+    const { pid, release } = this.hold(`for ${durationMs} ms`);
+    const timer = setTimeout(() => {
+      this.pauseTimers.delete(timer);
+      release();
+    }, durationMs);
+    this.pauseTimers.add(timer);
+    return pid;
+  }
+
+  /** Releases every hold now: SIGCONT. */
   resume(): void {
     if (!this.paused) return;
     if (this.pid !== null) signalGroup(this.pid, 'SIGCONT');
@@ -392,7 +416,7 @@ class ManagedProcess {
   dispose(): void {
     this.clearBackoff();
     this.stopChecks();
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    for (const t of this.pauseTimers) clearTimeout(t);
     this.log?.end();
     this.log = null;
   }
@@ -409,8 +433,9 @@ class ManagedProcess {
   }
 
   private clearPause(): void {
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = null;
+    for (const t of this.pauseTimers) clearTimeout(t);
+    this.pauseTimers.clear();
+    this.holds.clear();
     this.paused = false;
     this.record.paused = false;
   }
@@ -525,6 +550,17 @@ class ManagedProcess {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+/**
+ * Signals land asynchronously: answer once the leader is really stopped, so that a caller probing
+ * right after sees a paused service (Linux /proc; elsewhere, return at once).
+ */
+async function waitStopped(p: ManagedProcess, pid: number): Promise<void> {
+  const deadline = Date.now() + 250;
+  while (p.paused && p.pid === pid && Date.now() < deadline && procState(pid) !== 'T' && procState(pid) !== null) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
 }
 
 class SupervisorImpl implements Supervisor {
@@ -666,12 +702,15 @@ class SupervisorImpl implements Supervisor {
       throw new ValidationError('pause', [{ path: 'duration_ms', message: 'must be a number >= 0' }], 'FL_ERR_PLAN_INVALID');
     }
     const pid = p.pause(durationMs);
-    // Signals land asynchronously: answer once the leader is really stopped, so that a caller
-    // probing right after sees a paused service (Linux /proc; elsewhere, return at once).
-    const deadline = Date.now() + 250;
-    while (p.paused && p.pid === pid && Date.now() < deadline && procState(pid) !== 'T' && procState(pid) !== null) {
-      await new Promise((r) => setTimeout(r, 1));
-    }
+    await waitStopped(p, pid);
+  }
+
+  async hold(name: string, reason = 'paused'): Promise<() => void> {
+    const p = this.must(name);
+    if (this.stopping) throw new SupervisorStoppedError('pause');
+    const { pid, release } = p.hold(reason);
+    await waitStopped(p, pid);
+    return release;
   }
 
   async resume(name: string): Promise<void> {

@@ -65,6 +65,12 @@ export interface Supervisor {
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** SIGSTOP now, SIGCONT after `durationMs` (or on `resume`). @throws ProcessNotFoundError */
   pause(name: string, durationMs: number): Promise<void>;
+  /**
+   * Holds the process stopped (SIGSTOP) until the returned release is called. Holds stack: the
+   * process gets SIGCONT only when the last one is released. @throws ProcessNotFoundError, ProcessStateError
+   */
+  hold(name: string, reason?: string): Promise<() => void>;
+  /** Releases every hold and pause now (SIGCONT). */
   resume(name: string): Promise<void>;
   /** Stop signal, then start again (not counted against max_restarts). @throws ProcessNotFoundError */
   restart(name: string): Promise<void>;

@@ -94,7 +94,8 @@ describe('faultline serve (a real daemon child)', () => {
     expect(await probe(web, '/b')).toBe(502);
     const t0 = performance.now();
     const h = await call(d.url, 'POST', '/v1/halt', {}, auth);
-    expect(h.body).toMatchObject({ status: 'halted', cancelled: 1, policies_removed: 1 });
+    // The policy's installation is an application too: two cancelled.
+    expect(h.body).toMatchObject({ status: 'halted', cancelled: 2, policies_removed: 1 });
     expect(await probe(web, '/a')).toBe(200);
     expect(await probe(web, '/b')).toBe(200);
     expect(performance.now() - t0).toBeLessThan(2000);

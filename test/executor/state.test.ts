@@ -103,7 +103,7 @@ describe('executor state across restarts (in-process, same state file)', () => {
 });
 
 describe('the SQLite store', () => {
-  it('waits for a writer in another process instead of failing (busy_timeout / retry on SQLITE_BUSY)', async () => {
+  it('writes off the main thread: a lock held by another process delays the write, never the event loop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-store-'));
     try {
       const file = join(dir, 'state.db');
@@ -115,32 +115,39 @@ describe('the SQLite store', () => {
         ['-e', `const D=require(${JSON.stringify(sqlite)});const d=new D(${JSON.stringify(file)});d.exec('BEGIN IMMEDIATE');d.prepare("INSERT INTO events (time, kind, subject, data) VALUES (0,'x','y','{}')").run();console.log('locked');setTimeout(()=>{d.exec('COMMIT');process.exit(0)},300);`],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
+      const exited = new Promise((r) => holder.once('exit', r));
       await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
-      const t0 = Date.now();
-      store.addEvent('after', 'lock');
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(100);
+      const t0 = performance.now();
+      const written = store.addEvent('after', 'lock');
+      expect(performance.now() - t0).toBeLessThan(20);
+      await written;
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(100);
       expect(store.listEvents().map((e) => e.kind)).toEqual(['x', 'after']);
-      await new Promise((r) => holder.once('exit', r));
-      store.close();
+      expect(store.errorCount).toBe(0);
+      await exited;
+      await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('reports a lock held past its busy timeout as FL_ERR_EXECUTOR_STORE', async () => {
+  it('a lock held past the retries fails the write (FL_ERR_EXECUTOR_STORE, counted); one store per file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-store-'));
     try {
       const file = join(dir, 'state.db');
-      const holder = new Store(file);
+      const store = new Store(file, { busyTimeoutMs: 10, writeAttempts: 2 });
+      expect(() => new Store(file)).toThrow(expect.objectContaining({ code: 'FL_ERR_EXECUTOR_STATE_LOCKED', message: expect.stringContaining(`pid ${process.pid}`) }));
       const sqlite = createRequire(import.meta.url)('better-sqlite3') as new (f: string) => { exec(s: string): void; close(): void };
       const db = new sqlite(file);
       db.exec('BEGIN IMMEDIATE');
-      const store = new Store(file, { busyTimeoutMs: 10 });
-      expect(() => store.addEvent('x', 'y')).toThrow(expect.objectContaining({ code: 'FL_ERR_EXECUTOR_STORE' }));
+      await expect(store.addEvent('x', 'y')).rejects.toMatchObject({ code: 'FL_ERR_EXECUTOR_STORE' });
+      expect(store.errorCount).toBe(1);
       db.exec('ROLLBACK');
       db.close();
-      store.close();
-      holder.close();
+      await store.close();
+      // Closed: the lock is gone, the file opens again.
+      const again = new Store(file);
+      await again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -320,40 +320,48 @@ describe('aggregate health and the manifest file', () => {
 });
 
 describe('applyProcessPlan', () => {
-  it('applies kill, pause and restart plans to the named process', async () => {
+  it('applies kill, pause and restart plans to the named process; the caller ends a pause', async () => {
     const { sup, port } = await setup();
     await sup.waitHealthy('web', 10_000);
     const first = sup.get('web')!.pid!;
 
-    const pause = applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'pause', duration_seconds: 0.4 }));
+    const pause = await applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'pause', duration_seconds: 60 }));
+    expect(pause.oneShot).toBe(false);
     expect(sup.get('web')!.paused).toBe(true);
-    const t0 = performance.now();
-    await pause.ended;
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(350);
-    expect(await servingPid(port, 1000)).toBe(first);
-
-    const cancelled = applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'pause', duration_seconds: 60 }));
-    cancelled.cancel();
-    await cancelled.ended;
+    expect(await servingPid(port, 300)).toBe(null);
+    await pause.revert();
     await until(() => !sup.get('web')!.paused, 2000);
     expect(await servingPid(port, 1000)).toBe(first);
 
-    await applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'kill', fault_config: { signal: 'SIGTERM' } })).ended;
+    const kill = await applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'kill', fault_config: { signal: 'SIGTERM' } }));
+    expect(kill.oneShot).toBe(true);
     await until(async () => {
       const pid = await servingPid(port, 200);
       return pid !== null && pid !== first;
     });
     const second = sup.get('web')!.pid!;
-    await applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'restart' })).ended;
+    await applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'restart' }));
     expect(sup.get('web')!.pid).not.toBe(second);
     expect(sup.get('web')!.restartCount).toBe(2);
 
-    expect(() => applyProcessPlan(sup, parsePlan({ service: 'nope', fault_type: 'kill' }))).toThrow(
-      expect.objectContaining({ code: 'FL_ERR_PROCESS_NOT_FOUND' }),
-    );
-    expect(() => applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'latency', fault_config: { latency: 10 } }))).toThrow(
-      expect.objectContaining({ code: 'FL_ERR_PROCESS_FAULT_UNSUPPORTED' }),
-    );
+    await expect(applyProcessPlan(sup, parsePlan({ service: 'nope', fault_type: 'kill' }))).rejects.toMatchObject({ code: 'FL_ERR_PROCESS_NOT_FOUND' });
+    await expect(applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'latency', fault_config: { latency: 10 } }))).rejects.toMatchObject({
+      code: 'FL_ERR_PROCESS_FAULT_UNSUPPORTED',
+    });
+  });
+
+  it('stacked pauses: the process resumes only when the last one ends', async () => {
+    const { sup, port } = await setup();
+    await sup.waitHealthy('web', 10_000);
+    const pid = sup.get('web')!.pid!;
+    const one = await applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'pause', duration_seconds: 60 }));
+    const two = await applyProcessPlan(sup, parsePlan({ service: 'web', fault_type: 'pause', duration_seconds: 60 }));
+    await one.revert();
+    expect(sup.get('web')!.paused).toBe(true);
+    expect(await servingPid(port, 300)).toBe(null);
+    await two.revert();
+    expect(sup.get('web')!.paused).toBe(false);
+    expect(await servingPid(port, 2000)).toBe(pid);
   });
 });
 

@@ -4,12 +4,13 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { faultPlanJsonSchema, fieldIssues, snakifyKeys } from '../../plan/index.js';
+import { faultPlanJsonSchema, fieldIssues, parsePlan, snakifyKeys } from '../../plan/index.js';
 import type { ProcessInfo, Supervisor } from '../../supervisor/index.js';
 import type { Applications } from '../applications.js';
 import { InvalidRequestError, NoSupervisorError, NotFoundError } from '../errors.js';
 import type { TelemetryHandle } from '../modules.js';
 import type { Policies } from '../policies.js';
+import type { FaultSource, Store } from '../store.js';
 import type { ProxyManager } from '../proxies.js';
 import {
   alertListSchema,
@@ -39,6 +40,9 @@ export interface RouteContext {
   readonly applications?: Applications;
   readonly policies?: Policies;
   readonly proxies?: ProxyManager;
+  readonly store?: Store;
+  /** Cap of every fault, ms (process routes' `duration_ms` included). */
+  readonly maxDurationMs: number;
   readonly supervisor: () => Supervisor | undefined;
   readonly telemetry: TelemetryHandle;
   /** Reverts every fault and policy now. */
@@ -91,6 +95,16 @@ function processView(p: ProcessInfo): z.output<typeof processSchema> {
   };
 }
 
+/**
+ * Which door a v1 request comes through: the `x-faultline-source` header (`drill`, `cli`; the
+ * client sets it), else `v1`. Only the sources a caller of the API can be.
+ */
+function sourceOf(req: FastifyRequest): FaultSource {
+  const h = req.headers['x-faultline-source'];
+  const v = Array.isArray(h) ? h[0] : h;
+  return v === 'drill' || v === 'cli' ? v : 'v1';
+}
+
 const notFound = { description: 'unknown name or id' };
 const bad = { description: 'invalid request: `issues` names each bad field' };
 
@@ -118,6 +132,7 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
           uptime_s: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
           mode: ctx.mode,
           active_faults: ctx.applications?.activeCount() ?? 0,
+          store_errors: ctx.store?.errorCount ?? 0,
           policies: ctx.policies?.installedCount() ?? 0,
           proxies: ctx.proxies?.list().length ?? 0,
           exporters: ctx.telemetry.exporters().map((e) => snakifyKeys({ ...e })),
@@ -143,7 +158,7 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
         body: faultPlanJsonSchema(),
         responses: { 201: { description: 'accepted', schema: applyResultSchema }, 400: bad, 404: notFound, 409: { description: 'could not be installed' } },
         handler: async (req, reply) => {
-          const r = await apps.apply(req.body);
+          const r = await apps.apply(req.body, sourceOf(req));
           reply.code(201);
           return { apply_id: r.applyId, status: r.status, start_time: r.view.start_time, end_time: r.view.end_time };
         },
@@ -151,7 +166,7 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
       {
         method: 'GET',
         url: '/v1/faults',
-        summary: 'List applications, newest first',
+        summary: 'List applications from every door (v1, policy, toxiproxy, process, drill, cli), newest first',
         tag: 'faults',
         responses: { 200: { description: 'applications', schema: faultListSchema } },
         handler: async () => ({ faults: apps.list() }),
@@ -323,14 +338,15 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
         const name = param(req, 'name');
         const s = sup(name);
         const b = parseBody(killBodySchema, req.body, 'kill request');
-        await s.kill(name, b.signal as NodeJS.Signals);
+        if (apps) await apps.open(parsePlan({ service: name, fault_type: 'kill', fault_config: { signal: b.signal } }), { source: 'process' });
+        else await s.kill(name, b.signal as NodeJS.Signals);
         return processView(s.get(name) as ProcessInfo);
       },
     },
     {
       method: 'POST',
       url: '/v1/processes/:name/pause',
-      summary: 'SIGSTOP the process now, SIGCONT after duration_ms',
+      summary: 'SIGSTOP the process now, SIGCONT after duration_ms (at most max_duration_seconds); pauses stack',
       tag: 'processes',
       body: pauseBodySchema,
       responses: { 200: { description: 'the paused process', schema: processSchema }, 400: bad, 404: notFound, 409: { description: 'not running' } },
@@ -338,7 +354,29 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
         const name = param(req, 'name');
         const s = sup(name);
         const b = parseBody(pauseBodySchema, req.body, 'pause request');
-        await s.pause(name, b.duration_ms);
+        if (b.duration_ms > ctx.maxDurationMs) {
+          throw new InvalidRequestError('pause request', [
+            { path: 'duration_ms', message: `must be at most ${ctx.maxDurationMs} (max_duration_seconds ${ctx.maxDurationMs / 1000})` },
+          ]);
+        }
+        if (apps) await apps.open(parsePlan({ service: name, fault_type: 'pause', duration_seconds: b.duration_ms / 1000 }), { source: 'process' });
+        else await s.pause(name, b.duration_ms);
+        return processView(s.get(name) as ProcessInfo);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/v1/processes/:name/resume',
+      summary: 'End every pause of the process now (SIGCONT), whatever door paused it',
+      tag: 'processes',
+      body: emptyBodySchema,
+      responses: { 200: { description: 'the running process', schema: processSchema }, 400: bad, 404: notFound },
+      handler: async (req) => {
+        const name = param(req, 'name');
+        const s = sup(name);
+        parseBody(emptyBodySchema, req.body, 'resume request');
+        await apps?.cancelAll('resumed', 'cancel', (row) => row.service === name && row.faultType === 'pause');
+        await s.resume(name);
         return processView(s.get(name) as ProcessInfo);
       },
     },
@@ -353,7 +391,8 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
         const name = param(req, 'name');
         const s = sup(name);
         parseBody(emptyBodySchema, req.body, 'restart request');
-        await s.restart(name);
+        if (apps) await apps.open(parsePlan({ service: name, fault_type: 'restart' }), { source: 'process' });
+        else await s.restart(name);
         return processView(s.get(name) as ProcessInfo);
       },
     },

@@ -9,12 +9,18 @@
  * listing proxies gives an object keyed by name, listing toxics an array. Unknown attribute names
  * are ignored (as Toxiproxy's JSON decoding does); known ones are validated with the plan
  * registry's schemas.
+ *
+ * Every toxic and every `enabled: false` is an application of the one lifecycle (source
+ * `toxiproxy`): listed by `GET /v1/faults`, ended by `POST /v1/halt`, and bounded by
+ * `toxiproxy.max_toxic_seconds` (default the executor's maximum duration), unlike Toxiproxy where
+ * a toxic stays until removed. `POST /reset` ends the applications this API made.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { ValidationError, FaultlineError, camelizeKeys, defaultRegistry, snakifyKeys, toxicTypes } from '../../plan/index.js';
+import { ValidationError, FaultlineError, camelizeKeys, defaultRegistry, parsePlan, snakifyKeys, toxicTypes } from '../../plan/index.js';
 import type { Proxy, TcpProxy, ToxicSpec, ToxicType } from '../../proxy/index.js';
 import { toHttpError } from '../http-errors.js';
+import type { Applications } from '../applications.js';
 import type { ProxyManager } from '../proxies.js';
 import { packageVersion as VERSION } from '../../common/index.js';
 
@@ -133,9 +139,26 @@ function toApiError(err: unknown): ApiError {
  * @example
  * await registerToxiproxyApi(app, { proxies });
  */
-export async function registerToxiproxyApi(app: FastifyInstance, deps: { proxies: ProxyManager; logger?: Logger }): Promise<void> {
-  const { proxies } = deps;
-  const show = (p: Proxy) => proxyJson(p, proxies.isEnabled(p.name));
+export async function registerToxiproxyApi(
+  app: FastifyInstance,
+  deps: { proxies: ProxyManager; logger?: Logger; applications: Applications; maxToxicMs: number },
+): Promise<void> {
+  const { proxies, applications: apps } = deps;
+  const fromHere = (service: string, pred: (faultType: string, effectId: string) => boolean) =>
+    apps.liveWhere((a) => a.row.source === 'toxiproxy' && a.row.service === service && pred(a.row.faultType, a.effectId));
+  const disabledHere = (name: string) => fromHere(name, (t) => t === 'down').length > 0;
+  const show = (p: Proxy) => proxyJson(p, proxies.isEnabled(p.name) && !disabledHere(p.name));
+
+  /** `enabled: false` is a `down` application; `enabled: true` ends them (and the operator's switch is on). */
+  const setEnabled = async (name: string, enabled: boolean): Promise<void> => {
+    if (enabled) {
+      await apps.cancelAll('enabled through the Toxiproxy API', 'cancel', (row) => row.source === 'toxiproxy' && row.service === name && row.faultType === 'down');
+      if (!proxies.isEnabled(name)) await proxies.setEnabled(name, true);
+      return;
+    }
+    if (disabledHere(name)) return;
+    await apps.open(parsePlan({ service: name, fault_type: 'down', duration_seconds: deps.maxToxicMs / 1000 }), { source: 'toxiproxy' });
+  };
 
   await app.register(async (api) => {
     // Toxiproxy clients POST /reset with no body and sometimes an empty JSON one: accept both.
@@ -163,7 +186,8 @@ export async function registerToxiproxyApi(app: FastifyInstance, deps: { proxies
 
     api.post('/proxies', async (req, reply) => {
       const input = proxyInput(req.body);
-      const p = await proxies.create({ ...input, protocol: 'tcp' });
+      const p = await proxies.create({ ...input, enabled: true, protocol: 'tcp' });
+      if (!input.enabled) await setEnabled(p.name, false);
       return reply.code(201).send(show(p));
     });
 
@@ -180,7 +204,9 @@ export async function registerToxiproxyApi(app: FastifyInstance, deps: { proxies
           continue;
         }
         if (existing) await proxies.remove(input.name);
-        out.push(await proxies.create({ ...input, protocol: 'tcp' }));
+        const created = await proxies.create({ ...input, enabled: true, protocol: 'tcp' });
+        if (!input.enabled) await setEnabled(created.name, false);
+        out.push(created);
       }
       return reply.code(201).send({ proxies: out.map(show) });
     });
@@ -195,14 +221,15 @@ export async function registerToxiproxyApi(app: FastifyInstance, deps: { proxies
       if (!proxies.get(req.params.proxy)) throw errProxyNotFound();
       const body = req.body === undefined ? {} : req.body;
       if (!isObject(body)) throw badBody('expected a JSON object');
-      const patch: { listen?: string; upstream?: string; enabled?: boolean } = {};
+      const patch: { listen?: string; upstream?: string } = {};
       const listen = optString(body, 'listen');
       const upstream = optString(body, 'upstream');
       const enabled = optBool(body, 'enabled');
       if (listen) patch.listen = listen;
       if (upstream) patch.upstream = upstream;
-      if (enabled !== undefined) patch.enabled = enabled;
-      return show(await proxies.update(req.params.proxy, patch));
+      if (patch.listen !== undefined || patch.upstream !== undefined) await proxies.update(req.params.proxy, patch);
+      if (enabled !== undefined) await setEnabled(req.params.proxy, enabled);
+      return show(proxies.require(req.params.proxy));
     };
     api.post<{ Params: { proxy: string } }>('/proxies/:proxy', updateProxy);
     api.patch<{ Params: { proxy: string } }>('/proxies/:proxy', updateProxy);
@@ -231,15 +258,18 @@ export async function registerToxiproxyApi(app: FastifyInstance, deps: { proxies
       if (!isObject(attributes)) throw badBody('attributes must be an object');
       const name = optString(body, 'name') || `${type}_${stream}`;
       if (p.listToxics().some((t) => t.name === name)) throw new ApiError('toxic already exists', 409);
-      const spec: ToxicSpec = {
-        name,
-        type: type as ToxicType,
-        stream,
-        toxicity: toxicity(body, 1),
-        config: toxicConfig(type as ToxicType, attributes),
-      };
-      p.addToxic(spec);
-      return toxicJson(p.listToxics().find((t) => t.name === name) ?? spec);
+      const config = toxicConfig(type as ToxicType, attributes);
+      const plan = parsePlan({
+        service: p.name,
+        fault_type: type,
+        percentage: Math.round(toxicity(body, 1) * 100 * 1e6) / 1e6,
+        duration_seconds: deps.maxToxicMs / 1000,
+        fault_config: { ...(snakifyKeys(config) as Record<string, unknown>), stream },
+      });
+      await apps.open(plan, { source: 'toxiproxy', effectId: name });
+      const added = p.listToxics().find((t) => t.name === name);
+      if (!added) throw new ApiError('toxic could not be added', 500);
+      return toxicJson(added);
     });
 
     const findToxic = (p: TcpProxy, name: string) => {
@@ -272,15 +302,17 @@ export async function registerToxiproxyApi(app: FastifyInstance, deps: { proxies
 
     api.delete<{ Params: { proxy: string; toxic: string } }>('/proxies/:proxy/toxics/:toxic', async (req, reply) => {
       const p = requireTcp(proxies, req.params.proxy);
-      if (!p.removeToxic(req.params.toxic)) throw errToxicNotFound();
+      const owners = apps.liveWhere((a) => a.row.service === p.name && a.effectId === req.params.toxic);
+      if (owners.length > 0) await apps.cancelAll('removed through the Toxiproxy API', 'cancel', (row) => owners.some((o) => o.row.id === row.id));
+      else if (!p.removeToxic(req.params.toxic)) throw errToxicNotFound();
       return noContent(reply);
     });
 
+    // Ends what this API made (toxics, `enabled: false`) through the lifecycle; faults from
+    // /v1, policies and drills keep running until their own end or /v1/halt.
     api.post('/reset', async (_req, reply) => {
-      for (const p of proxies.list()) {
-        if (!proxies.isEnabled(p.name)) await proxies.setEnabled(p.name, true);
-        if (p.protocol === 'tcp') p.removeAllToxics();
-      }
+      await apps.cancelAll('reset through the Toxiproxy API', 'cancel', (row) => row.source === 'toxiproxy');
+      for (const p of proxies.list()) if (!proxies.isEnabled(p.name)) await proxies.setEnabled(p.name, true);
       return noContent(reply);
     });
   });
