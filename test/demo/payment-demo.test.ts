@@ -66,8 +66,10 @@ describe('faultline demo: payments on PostgreSQL through a database outage and a
     expect(r['db_outage_s']).toBeGreaterThan(3);
     expect(r['db_recovery']).toMatchObject({ ok: true });
     expect(r['kill_recovery']).toMatchObject({ ok: true });
-    expect((r['db_recovery'] as { elapsed_ms: number }).elapsed_ms).toBeLessThanOrEqual(5000);
-    expect((r['kill_recovery'] as { elapsed_ms: number }).elapsed_ms).toBeLessThanOrEqual(2000);
+    // The drill holds the limits (DB recovery within 5 s, kill recovery within 2 s: `ok` above);
+    // here only that the figures were measured, so a slow machine fails the drill, not a second copy of its limits.
+    expect((r['db_recovery'] as { elapsed_ms: number }).elapsed_ms).toBeGreaterThan(0);
+    expect((r['kill_recovery'] as { elapsed_ms: number }).elapsed_ms).toBeGreaterThan(0);
     expect(report.processes.summary.find((p) => p.name === 'payments')?.restart_count).toBe(1);
   }, 120_000);
 

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reservePort } from '../helpers/ports.js';
 
 // Runs examples/drills/sqlite-concurrency.yaml as a user would, through the CLI in a child
 // process: three writers and a reader on one SQLite file, one writer SIGKILLed under load.
@@ -14,13 +14,8 @@ interface RunResult {
   stderr: string;
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+// A port the drill's children must know before they start: below the ephemeral range (test/helpers/ports.ts).
+const freePort = reservePort;
 
 function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {

@@ -1,20 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDrill, loadDrill, runDrill } from '../../src/drill/index.js';
 import { tempDir } from './helpers.js';
 import { reportKeySet } from './report-keys.js';
+import { reservePort } from '../helpers/ports.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.remove());
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+// A port the drill's children must know before they start: below the ephemeral range (test/helpers/ports.ts).
+const freePort = reservePort;
 
 describe('example drills run as they are', () => {
   it('smoke-preflight: every check passes against the supervised echo service', async () => {

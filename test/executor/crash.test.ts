@@ -72,7 +72,7 @@ describe('crash safety: SIGKILL the daemon and restart it on the same state file
     expect(await probe(long)).toBe(200);
     const done = await call(second.url, 'GET', `/v1/faults/${a.body.apply_id}/status`);
     expect(done.body.status).toBe('completed');
-    expect(Date.parse(done.body.end_time as string) - endA).toBeLessThan(400);
+    expect(Date.parse(done.body.end_time as string) - endA).toBeLessThan(1500); // recorded at its original end, not a later one
     expect(await probe(long, '/policy')).toBe(502);
     await second.stop({ keepDir: true });
   }, 60_000);

@@ -104,17 +104,20 @@ describe('faultline serve (a real daemon child)', () => {
   });
 
   it('a tcp latency toxic delays real traffic through the TCP proxy until it ends', async () => {
-    const r = await call(d.url, 'POST', '/v1/faults/apply', { service: 'db', fault_type: 'latency', fault_config: { latency: 200 }, duration_seconds: 30 }, auth);
+    // 600 ms: far above what a loaded machine adds to a loopback round trip, so "gone" is unambiguous.
+    const r = await call(d.url, 'POST', '/v1/faults/apply', { service: 'db', fault_type: 'latency', fault_config: { latency: 600 }, duration_seconds: 30 }, auth);
     expect(r.status).toBe(201);
-    let t0 = performance.now();
-    expect(await probe(db)).toBe(200);
-    const slow = performance.now() - t0;
-    expect(slow).toBeGreaterThanOrEqual(190);
-    expect(slow).toBeLessThan(3000);
+    const timedProbe = async (): Promise<number> => {
+      const t0 = performance.now();
+      expect(await probe(db)).toBe(200);
+      return performance.now() - t0;
+    };
+    const slow = await timedProbe();
+    expect(slow).toBeGreaterThanOrEqual(590);
+    expect(slow).toBeLessThan(10_000);
     await call(d.url, 'DELETE', `/v1/faults/${r.body.apply_id}`, undefined, auth);
-    t0 = performance.now();
-    expect(await probe(db)).toBe(200);
-    expect(performance.now() - t0).toBeLessThan(190); // the 200 ms toxic is gone
+    const after = Math.min(await timedProbe(), await timedProbe(), await timedProbe());
+    expect(after).toBeLessThan(500); // the 600 ms toxic is gone
     const m = await call(d.url, 'GET', `/v1/faults/${r.body.apply_id}/metrics`);
     expect(m.body.requests).toBeGreaterThanOrEqual(1);
     expect(m.body.faulted).toBeGreaterThanOrEqual(1);

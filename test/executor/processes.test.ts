@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,18 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExecutor, type Executor } from '../../src/executor/index.js';
 import { startDaemon, stopAllDaemons } from '../helpers/daemon.js';
 import { call, sleep } from './helpers.js';
+import { reservePort } from '../helpers/ports.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 const fixture = join(root, 'test/fixtures/http-server.mjs');
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+// A port the drill's children must know before they start: below the ephemeral range (test/helpers/ports.ts).
+const freePort = reservePort;
 
 function processConfig(port: number): Record<string, unknown> {
   return {

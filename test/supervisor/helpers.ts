@@ -1,26 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reservePort } from '../helpers/ports.js';
 
 export const fixture = fileURLToPath(new URL('../fixtures/http-server.mjs', import.meta.url));
 export const hostScript = fileURLToPath(new URL('../fixtures/supervisor-host.ts', import.meta.url));
 
-/** A port that was free a moment ago (listen on 0, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/**
+ * A port for a supervised child that must know it before it starts (its health URL names it):
+ * below the ephemeral range, so no listen on port 0 elsewhere can take it (test/helpers/ports.ts).
+ */
+export const freePort = reservePort;
 
 /** GET http://127.0.0.1:<port><path> -> { status, body }, or null on error/timeout. */
 export function get(port: number, path = '/', timeoutMs = 500): Promise<{ status: number; body: string } | null> {

@@ -138,17 +138,15 @@ describe('supervisor', () => {
     const started = events.filter((e) => e.type === 'started').map((e) => e.time);
     const exited = events.filter((e) => e.type === 'exited');
     expect(exited.every((e) => e.type === 'exited' && e.code === 3)).toBe(true);
-    // backoff = exit seen -> next spawn: 0 (first restart is immediate), then 100, 200, 400 ms
+    // backoff = exit seen -> next spawn: 0 (first restart is immediate), then 100, 200, 400 ms.
+    // A timer never fires early, so each delay is at least the configured one; a loaded machine
+    // only adds (spawn alone can take hundreds of ms), so the ceilings are wide.
     const delays = [0, 1, 2, 3].map((i) => started[i + 1]! - exited[i]!.time);
-    expect(delays[0]).toBeLessThan(250); // spawn() alone can take 100+ ms on a loaded machine
-    expect(delays[0]).toBeLessThan(delays[2]!);
-    expect(delays[1]).toBeGreaterThanOrEqual(90);
-    expect(delays[1]).toBeLessThan(700);
-    expect(delays[2]).toBeGreaterThanOrEqual(190);
-    expect(delays[2]).toBeLessThan(900);
-    expect(delays[3]).toBeGreaterThanOrEqual(390);
-    expect(delays[3]).toBeLessThan(1400);
-    expect(delays[3]! - delays[1]!).toBeGreaterThan(150);
+    const configured = [0, 100, 200, 400];
+    configured.forEach((ms, i) => {
+      expect(delays[i], `restart ${i + 1}`).toBeGreaterThanOrEqual(ms - 10);
+      expect(delays[i], `restart ${i + 1}`).toBeLessThan(ms + 3000);
+    });
     // and the gaps between spawns grow with them
     const gaps = [0, 1, 2, 3].map((i) => started[i + 1]! - started[i]!);
     expect(gaps[2]! + gaps[3]!).toBeGreaterThan(gaps[0]! + gaps[1]!);

@@ -54,8 +54,9 @@ const latency300 = (toxicity: number): ToxicSpec => ({
 
 describe('tcp proxy', () => {
   it('toxicity 0 never applies the toxic; toxicity 1 always does', async () => {
-    proxy.addToxic(latency300(0));
-    for (let i = 0; i < 5; i++) expect(await rtt(portOf(proxy))).toBeLessThan(250);
+    // A 2 s toxic: an unfaulted loopback round trip stays far below it even on a loaded machine.
+    proxy.addToxic({ ...latency300(0), config: { latency: 2000, jitter: 0 } });
+    for (let i = 0; i < 5; i++) expect(await rtt(portOf(proxy))).toBeLessThan(1500);
     expect(proxy.observe('lat')).toMatchObject({ requests: 5, faulted: 0 });
     proxy.removeToxic('lat');
     proxy.forget('lat');
@@ -112,7 +113,7 @@ describe('tcp proxy', () => {
       await readBytes(s, 1);
       return performance.now() - t0;
     };
-    expect(await once()).toBeLessThan(250);
+    expect(await once()).toBeGreaterThanOrEqual(19);
     proxy.updateToxic('lat', { config: { latency: 300 } });
     expect(proxy.listToxics()[0]?.config).toEqual({ latency: 300, jitter: 0 });
     expect(await once()).toBeGreaterThanOrEqual(280);
@@ -122,7 +123,10 @@ describe('tcp proxy', () => {
     expect(ms).toBeGreaterThanOrEqual(140);
     expect(ms).toBeLessThan(1000);
     proxy.removeToxic('lat');
-    expect(await once()).toBeLessThan(120);
+    // Removed: the fastest of three round trips is well below the 150 ms the toxic added (a
+    // loaded machine slows some round trips, never all three by that much).
+    const after = Math.min(await once(), await once(), await once());
+    expect(after).toBeLessThan(140);
   });
 
   it('down cuts open connections and refuses new ones; up listens again on the same port', async () => {
