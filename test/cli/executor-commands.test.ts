@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, stopAllDaemons, type Daemon } from '../helpers/daemon.js';
-import { ONE_LINE, ensureBuilt, runCli } from './helpers.js';
+import { runCli } from '../helpers/cli.js';
+import { ONE_LINE } from './helpers.js';
 
 const TOKEN = 'cli-test-token';
 
@@ -16,7 +17,6 @@ describe('apply, faults, halt against a real daemon (dist/cli/main.js)', () => {
   const cli = (args: string[], token: string | null = TOKEN) => runCli([...args, '--executor', d.url, ...(token === null ? [] : ['--token', token])]);
 
   beforeAll(async () => {
-    await ensureBuilt();
     upstream = createServer((_req, res) => res.end('ok'));
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     const port = (upstream.address() as { port: number }).port;

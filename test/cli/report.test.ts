@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/drill/index.js';
 import { sampleJournal } from '../helpers/journal-fixture.js';
-import { ONE_LINE, ensureBuilt, runCli } from './helpers.js';
+import { runCli } from '../helpers/cli.js';
+import { ONE_LINE } from './helpers.js';
 
 describe('faultline report (dist/cli/main.js)', () => {
   let dir: string;
@@ -13,7 +14,6 @@ describe('faultline report (dist/cli/main.js)', () => {
   const B = '20261122T070000Z-bbbbbb';
 
   beforeAll(async () => {
-    await ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'faultline-cli-report-'));
     reports = join(dir, 'reports');
     await writeReport(sampleJournal({ runId: A }), reports);

@@ -2,7 +2,7 @@
  * Starts a throw-away PostgreSQL and prints one JSON line: `{"url", "port", "start_ms", "data_dir"}`.
  * Stops it and removes its data on SIGTERM/SIGINT (or when stdin closes with `--stdin`), exit 0.
  *
- *   node --import tsx examples/payment-service/src/pg-cli.ts [--port N] [--stdin]
+ *   node examples/payment-service/scripts/pg.mjs [--port N] [--stdin]   (bundled; or node --import tsx this file)
  */
 import { startPostgres } from './embedded-pg.js';
 
