@@ -21,27 +21,90 @@ export const upstreamSchema = z
   .string({ error: 'must be a string host:port or http URL' })
   .min(1, { error: 'must not be empty' })
   .max(2000, { error: 'must be at most 2000 characters' })
-  .regex(/^(https?:\/\/[^\s]+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5})$/, { error: "must be 'host:port' or 'http://host:port'" });
+  .regex(/^(https?:\/\/[^\s]+|(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5})$/, { error: "must be 'host:port' or 'http://host:port'", abort: true })
+  .refine(
+    (s) => {
+      const a = addressOf(s);
+      return a !== undefined && Number.isInteger(a.port) && a.port >= 1 && a.port <= 65_535;
+    },
+    { error: 'port must be 1-65535' },
+  );
 
-/** A proxy or policy name: letters, digits, `_ . -`, 1..100 characters. */
+/** The name rule of proxies and policies, everywhere (API v1, the Toxiproxy routes, URLs, faultline.yaml). */
+export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** A proxy or policy name: 1..128 characters of letters, digits, `_ . -`; not `.` or `..` (a name ends up in URLs). */
 export const nameSchema = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: 'must be 1-100 characters of letters, digits, _ . -' });
+  .regex(NAME_PATTERN, { error: 'must be 1-128 characters of letters, digits, _ . -', abort: true })
+  .refine((s) => s !== '.' && s !== '..', { error: "must not be '.' or '..'" });
+
+/** The host and port an address names (`host:port` or an http(s) URL), or undefined when it names none. */
+export function addressOf(value: string): { host: string; port: number } | undefined {
+  if (/^https?:\/\//i.test(value)) {
+    try {
+      const u = new URL(value);
+      const port = u.port !== '' ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+      return { host: u.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port };
+    } catch {
+      return undefined;
+    }
+  }
+  const i = value.lastIndexOf(':');
+  if (i < 0) return undefined;
+  const host = value.slice(0, i).replace(/^\[|\]$/g, '').toLowerCase();
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(value.slice(i + 1)) };
+}
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1)$/;
+const WILDCARD = new Set(['0.0.0.0', '::']);
+
+/**
+ * True when a proxy listening on `listen` would forward to itself through `upstream` (one
+ * connection then turns into hundreds of sockets): same port, and the same host, a loopback name
+ * for a loopback one, or any local host for a wildcard listen.
+ */
+export function isSelfUpstream(listen: string, upstream: string): boolean {
+  const l = addressOf(listen);
+  const u = addressOf(upstream);
+  if (!l || !u || l.port === 0 || l.port !== u.port) return false;
+  if (l.host === u.host || WILDCARD.has(l.host)) return true;
+  return LOOPBACK.test(l.host) && (LOOPBACK.test(u.host) || WILDCARD.has(u.host));
+}
 
 /** One proxy (wire form). */
-export const proxyConfigSchema = z.strictObject({
-  name: nameSchema,
-  listen: listenSchema.default('127.0.0.1:0'),
-  upstream: upstreamSchema,
-  protocol: z.enum(['tcp', 'http'], { error: "must be 'tcp' or 'http'" }).default('tcp'),
-  enabled: z.boolean({ error: 'must be true or false' }).default(true),
-});
+export const proxyConfigSchema = z
+  .strictObject({
+    name: nameSchema,
+    listen: listenSchema.default('127.0.0.1:0'),
+    upstream: upstreamSchema,
+    protocol: z.enum(['tcp', 'http'], { error: "must be 'tcp' or 'http'" }).default('tcp'),
+    enabled: z.boolean({ error: 'must be true or false' }).default(true),
+  })
+  .superRefine((p, ctx) => {
+    if (isSelfUpstream(p.listen, p.upstream)) ctx.addIssue({ code: 'custom', path: ['upstream'], message: `is the proxy's own listen address (${p.listen}): it would forward to itself` });
+  });
 
 /** The whole `faultline.yaml` (wire form). */
 export const executorConfigSchema = z
   .strictObject({
     listen: listenSchema.optional(),
     state: z.string({ error: 'must be a path' }).min(1).optional(),
+    /** Web origins (`http://host:port`) whose pages may call the API; every other Origin is refused. */
+    allowed_origins: z
+      .array(
+        z
+          .string({ error: 'must be a string' })
+          .regex(/^https?:\/\/[^/\s?#]+$/, { error: "must be an origin 'http://host:port' (scheme, host and port; no path)" }),
+        { error: 'must be a list of origins' },
+      )
+      .default([]),
+    /** Names the Host header may carry besides the listen address and loopback (a DNS name this daemon is reached by). */
+    allowed_hosts: z
+      .array(z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9.-]{1,253}$/, { error: 'must be a host name (letters, digits, . -)' }), {
+        error: 'must be a list of host names',
+      })
+      .default([]),
     max_duration_seconds: z
       .number({ error: 'must be a number of seconds' })
       .gt(0, { error: 'must be > 0' })

@@ -136,3 +136,65 @@ export class ListenError extends FaultlineError {
     });
   }
 }
+
+/** The `Host` header names neither this daemon nor loopback: a DNS-rebinding page, or a wrong name (HTTP 403). */
+export class HostRefusedError extends FaultlineError {
+  override readonly name = 'HostRefusedError';
+  constructor(host: string) {
+    super(
+      'FL_ERR_EXECUTOR_HOST_REFUSED',
+      `Host '${host.slice(0, 200)}' is not this executor: call it by its listen address or a loopback name (localhost, 127.0.0.1, [::1]), or add the name to allowed_hosts in faultline.yaml`,
+      { details: { host: host.slice(0, 200) } },
+    );
+  }
+}
+
+/** The request comes from a web page of another origin (HTTP 403). */
+export class OriginRefusedError extends FaultlineError {
+  override readonly name = 'OriginRefusedError';
+  constructor(origin: string) {
+    super(
+      'FL_ERR_EXECUTOR_ORIGIN_REFUSED',
+      `requests from web pages of origin '${origin.slice(0, 200)}' are refused: add it to allowed_origins in faultline.yaml to let that page change faults`,
+      { details: { origin: origin.slice(0, 200) } },
+    );
+  }
+}
+
+/** A browser user agent on the Toxiproxy-compatible routes (HTTP 403, as Toxiproxy answers). */
+export class BrowserRefusedError extends FaultlineError {
+  override readonly name = 'BrowserRefusedError';
+  constructor() {
+    super('FL_ERR_EXECUTOR_BROWSER_REFUSED', 'User agent not allowed: the Toxiproxy-compatible API refuses browsers (as Toxiproxy does); use a Toxiproxy client or the /v1 API');
+  }
+}
+
+/** A mutating request whose body is not `application/json` (HTTP 415). */
+export class UnsupportedMediaTypeError extends FaultlineError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  constructor(contentType: string | null) {
+    super(
+      'FL_ERR_EXECUTOR_UNSUPPORTED_MEDIA_TYPE',
+      `request body must be sent as Content-Type: application/json (got ${contentType === null ? 'none' : `'${contentType.slice(0, 100)}'`})`,
+      { details: { content_type: contentType === null ? null : contentType.slice(0, 100) } },
+    );
+  }
+}
+
+/** The URL is not valid (bad percent-encoding) (HTTP 400). */
+export class BadUrlError extends FaultlineError {
+  override readonly name = 'BadUrlError';
+  constructor(url: string) {
+    super('FL_ERR_EXECUTOR_BAD_URL', `the URL '${url.slice(0, 200)}' is not valid (bad percent-encoding)`, { details: { url: url.slice(0, 200) } });
+  }
+}
+
+/** A path parameter (a name or id in the URL) is longer than any name can be (HTTP 414). */
+export class UrlTooLongError extends FaultlineError {
+  override readonly name = 'UrlTooLongError';
+  constructor(url: string) {
+    super('FL_ERR_EXECUTOR_URL_TOO_LONG', `a name or id in the URL '${url.slice(0, 100)}…' is too long (names are at most 128 characters)`, {
+      details: { url: url.slice(0, 200) },
+    });
+  }
+}

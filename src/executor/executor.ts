@@ -17,6 +17,7 @@ import { ProxyManager, type ProxyFactory } from './proxies.js';
 import type { RouteContext } from './routes/v1.js';
 import { packageVersion } from '../common/index.js';
 import { buildServer } from './server.js';
+import type { Refusal } from './security.js';
 import { Store } from './store.js';
 import { registerToxiproxyHook } from './toxiproxy-hook.js';
 
@@ -247,10 +248,34 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
       const add = options.extraRoutes;
       extra.push((app) => add(app, { proxies, logger }));
     }
-    const { app, registered } = await buildServer(ctx, { logger, ...(token ? { token } : {}), metrics, extraRoutes: extra });
+    const { host, port } = splitHostPort(listen);
+    const onRefused = (r: Refusal): void => {
+      logger.warn({ audit: true, remote: r.remote, method: r.method, route: r.route, status: r.status, code: r.code, origin: r.origin, host: r.host }, 'request refused');
+      try {
+        store?.addEvent('refused', `${r.method} ${r.route}`.slice(0, 300), {
+          status: r.status,
+          code: r.code,
+          remote: r.remote,
+          origin: r.origin,
+          host: r.host,
+          user_agent: r.userAgent === null ? null : r.userAgent.slice(0, 300),
+        });
+      } catch (err) {
+        logger.error({ err }, 'could not record a refused request');
+      }
+    };
+    const { app, registered } = await buildServer(ctx, {
+      logger,
+      ...(token ? { token } : {}),
+      listenHost: host,
+      allowedOrigins: config.allowed_origins,
+      allowedHosts: config.allowed_hosts,
+      onRefused,
+      metrics,
+      extraRoutes: extra,
+    });
     cleanups.push(() => app.close());
 
-    const { host, port } = splitHostPort(listen);
     try {
       await app.listen({ host, port });
     } catch (err) {

@@ -4,7 +4,7 @@
  * and is logged as such (Toxiproxy's `apiError`).
  */
 import { FaultlineError, type FieldIssue } from '../plan/index.js';
-import { BadJsonError, BodyTooLargeError, RouteNotFoundError } from './errors.js';
+import { BadJsonError, BadUrlError, BodyTooLargeError, RouteNotFoundError, UnsupportedMediaTypeError, UrlTooLongError } from './errors.js';
 
 /** Error code -> HTTP status. Every code thrown on purpose under the API has a row here. */
 export const httpStatusByCode: Readonly<Record<string, number>> = {
@@ -17,7 +17,11 @@ export const httpStatusByCode: Readonly<Record<string, number>> = {
   FL_ERR_EXECUTOR_BAD_JSON: 400,
   FL_ERR_EXECUTOR_CONFIG_INVALID: 400,
   FL_ERR_EXECUTOR_CONFIG_READ: 400,
+  FL_ERR_EXECUTOR_BAD_URL: 400,
   FL_ERR_EXECUTOR_UNAUTHORIZED: 401,
+  FL_ERR_EXECUTOR_HOST_REFUSED: 403,
+  FL_ERR_EXECUTOR_ORIGIN_REFUSED: 403,
+  FL_ERR_EXECUTOR_BROWSER_REFUSED: 403,
   FL_ERR_EXECUTOR_ROUTE_NOT_FOUND: 404,
   FL_ERR_EXECUTOR_APPLICATION_NOT_FOUND: 404,
   FL_ERR_EXECUTOR_PROXY_NOT_FOUND: 404,
@@ -30,6 +34,8 @@ export const httpStatusByCode: Readonly<Record<string, number>> = {
   FL_ERR_EXECUTOR_INSTALL_FAILED: 409,
   FL_ERR_EXECUTOR_LISTEN: 409,
   FL_ERR_EXECUTOR_BODY_TOO_LARGE: 413,
+  FL_ERR_EXECUTOR_URL_TOO_LONG: 414,
+  FL_ERR_EXECUTOR_UNSUPPORTED_MEDIA_TYPE: 415,
   FL_ERR_EXECUTOR_STORE: 503,
   FL_ERR_EXECUTOR_STATE_LOCKED: 409,
   // proxy
@@ -72,6 +78,9 @@ function fromFastify(err: FastifyLikeError): FaultlineError | undefined {
   const code = typeof err.code === 'string' ? err.code : '';
   const message = typeof err.message === 'string' ? err.message : 'bad request';
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return new BodyTooLargeError(1_048_576);
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) return new UnsupportedMediaTypeError(null);
+  if (code === 'FST_ERR_BAD_URL') return new BadUrlError(message);
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH' || err.statusCode === 414) return new UrlTooLongError(message);
   if (code.startsWith('FST_ERR_CTP_') || err instanceof SyntaxError) return new BadJsonError(message);
   if (code === 'FST_ERR_NOT_FOUND') return new RouteNotFoundError('', '');
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {

@@ -1,17 +1,17 @@
 /**
- * The executor's HTTP server (fastify): body parsing that never throws past the error handler,
- * the bearer-token check on mutating requests, the one error mapping, API request metrics, the
- * v1 routes, `/openapi.json`, and the hook through which plugins (the Toxiproxy-compatible API)
- * add their routes.
+ * The executor's HTTP server (fastify): the request checks of `security.ts` (Host, Origin,
+ * browsers, token, content type), body parsing that never throws past the error handler, the one
+ * error mapping (fastify's own errors included), API request metrics, the v1 routes,
+ * `/openapi.json`, and the hook through which plugins (the Toxiproxy-compatible API) add their routes.
  */
-import { timingSafeEqual } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { BadJsonError, RouteNotFoundError, UnauthorizedError } from './errors.js';
+import { BadJsonError, BadUrlError, RouteNotFoundError, UrlTooLongError } from './errors.js';
 import { toHttpError } from './http-errors.js';
 import type { ExecutorMetrics } from './metrics.js';
 import { buildOpenApi, type ExtraRoute } from './openapi.js';
 import { v1Routes, type RouteContext, type RouteDef } from './routes/v1.js';
+import { BODY_IGNORED_ROUTES, installSecurity, type Refusal } from './security.js';
 
 /** Bodies larger than this answer 413. */
 export const BODY_LIMIT = 1_048_576;
@@ -20,20 +20,25 @@ export const BODY_LIMIT = 1_048_576;
 export interface ServerOptions {
   readonly logger: Logger;
   readonly token?: string;
+  /** The host the API listens on (the `Host` check accepts it besides loopback names). */
+  readonly listenHost?: string;
+  /** Web origins allowed to call the API (faultline.yaml `allowed_origins`). */
+  readonly allowedOrigins?: readonly string[];
+  /** Extra names the `Host` header may carry (faultline.yaml `allowed_hosts`). */
+  readonly allowedHosts?: readonly string[];
+  /** Called for every refused request (403, 401, 415): the audit log. */
+  readonly onRefused?: (refusal: Refusal) => void;
   readonly metrics: ExecutorMetrics;
   /** Adds routes (plugins) before the server is ready. */
   readonly extraRoutes?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  if (header === undefined) return false;
-  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
-  if (!m?.[1]) return false;
-  const a = Buffer.from(m[1]);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
+/** Fastify's errors raised before routing (bad URL encoding, a too-long name in the path), in the one error shape. */
+function frameworkError(err: { code?: unknown; message?: unknown }, req: FastifyRequest, reply: FastifyReply): void {
+  const url = req.raw.url ?? '';
+  const known = err.code === 'FST_ERR_BAD_URL' ? new BadUrlError(url) : err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new UrlTooLongError(url) : err;
+  const mapped = toHttpError(known);
+  void reply.code(mapped.status).type('application/json').send(mapped.body);
 }
 
 /**
@@ -49,6 +54,7 @@ export async function buildServer(
     bodyLimit: BODY_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: frameworkError,
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 
@@ -58,8 +64,17 @@ export async function buildServer(
     for (const m of methods) if (m !== 'HEAD') registered.push({ method: String(m), url: route.url ?? route.path });
   });
 
-  // One parser for every content type: JSON, or nothing. A client that forgets the content type
-  // (curl -d) still gets its JSON read; anything else is a 400, never a 415/500.
+  // Every route is checked before its body is read (a refused request never reaches a parser).
+  installSecurity(app, {
+    listenHost: options.listenHost ?? '127.0.0.1',
+    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+  });
+
+  // One parser for every content type that passed the check (application/json, or none with an
+  // empty body): JSON, or nothing. Bad JSON is a 400, never a 500.
   app.removeAllContentTypeParsers();
   const json = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (req, body, done) => {
@@ -73,13 +88,6 @@ export async function buildServer(
       else done(null, value);
     });
   });
-
-  if (options.token !== undefined && options.token !== '') {
-    const token = options.token;
-    app.addHook('onRequest', async (req) => {
-      if (!SAFE_METHODS.has(req.method) && !tokenMatches(req.headers.authorization, token)) throw new UnauthorizedError();
-    });
-  }
 
   app.addHook('onResponse', async (req, reply) => {
     options.metrics.apiRequests.inc({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) });
@@ -99,7 +107,17 @@ export async function buildServer(
   });
 
   const routes = v1Routes(ctx);
-  for (const r of routes) app.route({ method: r.method, url: r.url, handler: r.handler });
+  for (const r of routes) if (!BODY_IGNORED_ROUTES.has(`${r.method} ${r.url}`)) app.route({ method: r.method, url: r.url, handler: r.handler });
+  // A halt always works: its body, whatever its type or size, is drained unread.
+  await app.register(async (child) => {
+    child.removeAllContentTypeParsers();
+    child.addContentTypeParser('*', (_req, payload, done) => {
+      payload.on('error', () => undefined);
+      payload.resume();
+      done(null, undefined);
+    });
+    for (const r of routes) if (BODY_IGNORED_ROUTES.has(`${r.method} ${r.url}`)) child.route({ method: r.method, url: r.url, handler: r.handler, bodyLimit: Number.MAX_SAFE_INTEGER });
+  });
 
   for (const add of options.extraRoutes ?? []) await add(app);
 

@@ -87,13 +87,14 @@ describe('the Toxiproxy-compatible API, driven by toxiproxy-node-client', () => 
     expect(created.status).toBe(201);
     const dup = await post('/proxies', { name: 'p1', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echoPort}` });
     expect(dup.status).toBe(409);
-    expect(await dup.json()).toEqual({ error: 'proxy already exists', status: 409 });
+    // Toxiproxy's shape, plus faultline's code.
+    expect(await dup.json()).toEqual({ error: 'proxy already exists', status: 409, code: 'FL_ERR_EXECUTOR_PROXY_EXISTS' });
     const missing = await post('/proxies', { listen: '127.0.0.1:0' });
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as { error: string }).error).toBe('missing required field: name');
     const notFound = await fetch(`${daemon.url}/proxies/nope`);
     expect(notFound.status).toBe(404);
-    expect(await notFound.json()).toEqual({ error: 'proxy not found', status: 404 });
+    expect(await notFound.json()).toEqual({ error: 'proxy not found', status: 404, code: 'FL_ERR_EXECUTOR_PROXY_NOT_FOUND' });
 
     const badType = await post('/proxies/p1/toxics', { type: 'nope' });
     expect(badType.status).toBe(400);

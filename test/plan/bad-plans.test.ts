@@ -60,8 +60,8 @@ const rows: [string, unknown, string, RegExp][] = [
   ['negative tcp latency', { ...tcp, fault_config: { latency: -1 } }, 'fault_config.latency', /must be >= 0/],
   ['tcp latency as a string', { ...tcp, fault_config: { latency: 'fast' } }, 'fault_config.latency', /must be a number/],
   ['bad stream', { ...tcp, fault_config: { latency: 1, stream: 'sideways' } }, 'fault_config.stream', /'upstream' or 'downstream'/],
-  ['slicer size_variation equal to average_size', { ...tcp, fault_type: 'slicer', fault_config: { average_size: 10, size_variation: 10 } }, 'fault_config.size_variation', /smaller than average_size/],
-  ['slicer size_variation above average_size', { ...tcp, fault_type: 'slicer', fault_config: { average_size: 10, size_variation: 50 } }, 'fault_config.size_variation', /smaller than average_size/],
+  ['slicer size_variation above average_size', { ...tcp, fault_type: 'slicer', fault_config: { average_size: 10, size_variation: 11 } }, 'fault_config.size_variation', /at most average_size/],
+  ['slicer size_variation far above average_size', { ...tcp, fault_type: 'slicer', fault_config: { average_size: 10, size_variation: 50 } }, 'fault_config.size_variation', /at most average_size/],
   ['negative bandwidth', { ...tcp, fault_type: 'bandwidth', fault_config: { rate: -1 } }, 'fault_config.rate', /must be >= 0/],
   ['negative timeout toxic', { ...tcp, fault_type: 'timeout', fault_config: { timeout: -1 } }, 'fault_config.timeout', /must be >= 0/],
   // Upper bounds: a time beyond Node's timer range (2^31-1 ms) would fire after 1 ms instead.
@@ -126,6 +126,8 @@ describe('parsePlan rejects bad plans with the bad field path', () => {
       { ...http, fault_config: { delay_ms: 2147483647 } },
       { ...tcp, fault_config: { latency: 2147483647, jitter: 2147483647 } },
       { ...http, fault_type: 'throttle', fault_config: { rate_kbps: 0.001 } },
+      // As Toxiproxy: a variation equal to the average.
+      { ...tcp, fault_type: 'slicer', fault_config: { average_size: 10, size_variation: 10 } },
     ]) {
       expect(safeParsePlan(plan).ok, JSON.stringify(plan)).toBe(true);
     }

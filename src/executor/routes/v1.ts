@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { faultPlanJsonSchema, fieldIssues, parsePlan, snakifyKeys } from '../../plan/index.js';
 import type { ProcessInfo, Supervisor } from '../../supervisor/index.js';
 import type { Applications } from '../applications.js';
+import { NAME_PATTERN } from '../config.js';
 import { InvalidRequestError, NoSupervisorError, NotFoundError } from '../errors.js';
 import type { TelemetryHandle } from '../modules.js';
 import type { Policies } from '../policies.js';
@@ -21,6 +22,7 @@ import {
   healthSchema,
   killBodySchema,
   metricsSchema,
+  nameSchema,
   pauseBodySchema,
   policyListSchema,
   policySchema,
@@ -78,6 +80,17 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: s
 
 function param(req: FastifyRequest, name: string): string {
   return String((req.params as Record<string, unknown>)[name] ?? '');
+}
+
+/**
+ * A name or id from the URL, held to the name rule (`..%2F..%2Fetc` never becomes a policy id).
+ * @throws InvalidRequestError (400) with the parameter as the path.
+ */
+function nameParam(req: FastifyRequest, name: string): string {
+  const value = param(req, name);
+  const r = nameSchema.safeParse(value);
+  if (!r.success) throw new InvalidRequestError(`${name} in the URL`, [{ path: name, message: r.error.issues[0]?.message ?? 'invalid' }]);
+  return r.data;
 }
 
 function processView(p: ProcessInfo): z.output<typeof processSchema> {
@@ -243,7 +256,7 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
         tag: 'policies',
         body: policyBodyJsonSchema(),
         responses: { 200: { description: 'saved', schema: policySchema }, 400: bad, 404: notFound },
-        handler: async (req) => policies.put(param(req, 'id'), req.body),
+        handler: async (req) => policies.put(nameParam(req, 'id'), req.body),
       },
       {
         method: 'DELETE',
@@ -428,7 +441,7 @@ function policyBodyJsonSchema(): Record<string, unknown> {
       {
         type: 'object',
         properties: {
-          id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$' },
+          id: { type: 'string', pattern: NAME_PATTERN.source, not: { enum: ['.', '..'] } },
           expires_at: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', minimum: 0 }, { type: 'null' }] },
         },
       },

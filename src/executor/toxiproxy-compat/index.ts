@@ -19,23 +19,29 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { ValidationError, FaultlineError, camelizeKeys, defaultRegistry, parsePlan, snakifyKeys, toxicTypes } from '../../plan/index.js';
 import type { Proxy, TcpProxy, ToxicSpec, ToxicType } from '../../proxy/index.js';
+import type { z } from 'zod';
+import { isSelfUpstream, listenSchema, nameSchema, upstreamSchema } from '../config.js';
 import { toHttpError } from '../http-errors.js';
 import type { Applications } from '../applications.js';
 import type { ProxyManager } from '../proxies.js';
 import { packageVersion as VERSION } from '../../common/index.js';
 
-/** A Toxiproxy API error: `{ "error": message, "status": code }`. */
+/**
+ * A Toxiproxy API error: `{ "error": message, "status": status, "code": "FL_ERR_..." }` (Toxiproxy's
+ * shape, plus faultline's code so that every error answer of the daemon carries one).
+ */
 class ApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    readonly code: string = status === 404 ? 'FL_ERR_EXECUTOR_PROXY_NOT_FOUND' : status === 409 ? 'FL_ERR_PROXY_CONFLICT' : 'FL_ERR_EXECUTOR_INVALID_REQUEST',
   ) {
     super(message);
   }
 }
 
 const errProxyNotFound = () => new ApiError('proxy not found', 404);
-const errToxicNotFound = () => new ApiError('toxic not found', 404);
+const errToxicNotFound = () => new ApiError('toxic not found', 404, 'FL_ERR_PROXY_NOT_FOUND');
 
 interface ToxicJson {
   name: string;
@@ -113,25 +119,43 @@ function requireTcp(proxies: ProxyManager, name: string): TcpProxy {
   return p;
 }
 
+/** Checks one field with the schema `/v1/proxies` uses for it; a bad value is a 400 naming the field. */
+function checked(schema: z.ZodType<string>, field: string, value: string, where: string): string {
+  const r = schema.safeParse(value);
+  if (!r.success) throw badBody(`${field}${where}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  return r.data;
+}
+
+function selfUpstream(listen: string, upstream: string, where: string): ApiError {
+  return badBody(`upstream${where}: is the proxy's own listen address (${listen}): it would forward to itself`);
+}
+
 function proxyInput(raw: unknown, where = ''): { name: string; listen: string; upstream: string; enabled: boolean } {
   if (!isObject(raw)) throw badBody(`expected a JSON object${where}`);
   const name = optString(raw, 'name');
   const upstream = optString(raw, 'upstream');
   if (!name) throw new ApiError(`missing required field: name${where}`, 400);
   if (!upstream) throw new ApiError(`missing required field: upstream${where}`, 400);
-  return { name, listen: optString(raw, 'listen') || '127.0.0.1:0', upstream, enabled: optBool(raw, 'enabled') ?? true };
+  const input = {
+    name: checked(nameSchema, 'name', name, where),
+    listen: checked(listenSchema, 'listen', optString(raw, 'listen') || '127.0.0.1:0', where),
+    upstream: checked(upstreamSchema, 'upstream', upstream, where),
+    enabled: optBool(raw, 'enabled') ?? true,
+  };
+  if (isSelfUpstream(input.listen, input.upstream)) throw selfUpstream(input.listen, input.upstream, where);
+  return input;
 }
 
 /** Maps what the executor throws to Toxiproxy's error shape, with the executor's one status table. */
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  if (err instanceof ValidationError) return badBody(err.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  if (err instanceof ValidationError) return new ApiError(`bad request body: ${err.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, 400, err.code);
   const mapped = toHttpError(err);
   if (mapped.status === 409 && err instanceof FaultlineError && err.code === 'FL_ERR_EXECUTOR_PROXY_EXISTS') {
-    return new ApiError('proxy already exists', 409);
+    return new ApiError('proxy already exists', 409, 'FL_ERR_EXECUTOR_PROXY_EXISTS');
   }
-  if (mapped.status === 400 && !(err instanceof FaultlineError)) return badBody(mapped.body.error);
-  return new ApiError(mapped.bug ? (err instanceof Error ? err.message : String(err)) : mapped.body.error, mapped.status);
+  if (mapped.status === 400 && !(err instanceof FaultlineError)) return new ApiError(`bad request body: ${mapped.body.error}`, 400, mapped.body.code);
+  return new ApiError(mapped.bug ? (err instanceof Error ? err.message : String(err)) : mapped.body.error, mapped.status, mapped.body.code);
 }
 
 /**
@@ -175,7 +199,7 @@ export async function registerToxiproxyApi(
     api.setErrorHandler((err, _req, reply) => {
       const e = toApiError(err);
       if (e.status >= 500) deps.logger?.error({ err }, 'toxiproxy api: unexpected error');
-      void reply.code(e.status).type('application/json').send({ error: e.message, status: e.status });
+      void reply.code(e.status).type('application/json').send({ error: e.message, status: e.status, code: e.code });
     });
 
     const noContent = (reply: FastifyReply) => reply.code(204).send();
@@ -225,8 +249,11 @@ export async function registerToxiproxyApi(
       const listen = optString(body, 'listen');
       const upstream = optString(body, 'upstream');
       const enabled = optBool(body, 'enabled');
-      if (listen) patch.listen = listen;
-      if (upstream) patch.upstream = upstream;
+      if (listen) patch.listen = checked(listenSchema, 'listen', listen, '');
+      if (upstream) patch.upstream = checked(upstreamSchema, 'upstream', upstream, '');
+      const current = proxies.get(req.params.proxy);
+      const nextListen = patch.listen ?? current?.listen ?? '';
+      if (isSelfUpstream(nextListen, patch.upstream ?? current?.upstream ?? '')) throw selfUpstream(nextListen, patch.upstream ?? '', '');
       if (patch.listen !== undefined || patch.upstream !== undefined) await proxies.update(req.params.proxy, patch);
       if (enabled !== undefined) await setEnabled(req.params.proxy, enabled);
       return show(proxies.require(req.params.proxy));

@@ -21,8 +21,10 @@ export const slicer = defineFaultType({
       delay: attrInt('us', 0, MAX_TIMER_MS),
       stream: streamAttr,
     })
-    .refine((c) => c.size_variation < c.average_size, {
-      error: 'must be smaller than average_size',
+    // Toxiproxy takes a variation equal to the average (its clients' own tests send one); a slice
+    // is at least one byte either way.
+    .refine((c) => c.size_variation <= c.average_size, {
+      error: 'must be at most average_size',
       path: ['size_variation'],
     })
     .meta(orderedFieldsMeta({ lesser: 'size_variation', greater: 'average_size', allowEqual: false })),
