@@ -139,7 +139,8 @@ describe('the published FaultPlan JSON Schema (ajv, draft 2020-12) and safeParse
     ['api on an HTTP fault', { service: 'api', fault_type: 'abort', api: '/x', fault_config: { http_status: 503 } }, true],
     ['a 201-character service', { service: 'x'.repeat(201), fault_type: 'down' }, false],
     ['a TCP fault with no fault_config', { service: 'db', fault_type: 'down' }, true],
-    ['a slicer variation not below the default average size', { service: 'db', fault_type: 'slicer', fault_config: { size_variation: 1 } }, false],
+    ['a slicer variation above the default average size', { service: 'db', fault_type: 'slicer', fault_config: { size_variation: 2 } }, false],
+    ['a slicer variation equal to the default average size (as Toxiproxy)', { service: 'db', fault_type: 'slicer', fault_config: { size_variation: 1 } }, true],
     ['a slicer variation below the average size', { service: 'db', fault_type: 'slicer', fault_config: { average_size: 8, size_variation: 7 } }, true],
   ])('agree on %s', (_name, plan, valid) => {
     const r = agree(plan);

@@ -27,7 +27,7 @@ export const slicer = defineFaultType({
       error: 'must be at most average_size',
       path: ['size_variation'],
     })
-    .meta(orderedFieldsMeta({ lesser: 'size_variation', greater: 'average_size', allowEqual: false })),
+    .meta(orderedFieldsMeta({ lesser: 'size_variation', greater: 'average_size', allowEqual: true })),
   example: { average_size: 64, size_variation: 32, delay: 100 },
   timesMs: (c) => ({ delay: c.delay / 1000 }),
 });
