@@ -251,18 +251,16 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
     const { host, port } = splitHostPort(listen);
     const onRefused = (r: Refusal): void => {
       logger.warn({ audit: true, remote: r.remote, method: r.method, route: r.route, status: r.status, code: r.code, origin: r.origin, host: r.host }, 'request refused');
-      try {
-        store?.addEvent('refused', `${r.method} ${r.route}`.slice(0, 300), {
+      store
+        ?.addEvent('refused', `${r.method} ${r.route}`.slice(0, 300), {
           status: r.status,
           code: r.code,
           remote: r.remote,
           origin: r.origin,
           host: r.host,
           user_agent: r.userAgent === null ? null : r.userAgent.slice(0, 300),
-        });
-      } catch (err) {
-        logger.error({ err }, 'could not record a refused request');
-      }
+        })
+        .catch((err: unknown) => logger.error({ err }, 'could not record a refused request'));
     };
     const { app, registered } = await buildServer(ctx, {
       logger,
