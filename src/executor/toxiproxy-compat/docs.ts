@@ -26,8 +26,8 @@ export const toxiproxyProxySchema = z.object({
   toxics: z.array(toxiproxyToxicSchema),
 });
 
-/** Toxiproxy's error answer. */
-export const toxiproxyErrorSchema = z.object({ error: z.string(), status: z.number().int() });
+/** Toxiproxy's error answer, plus faultline's error code. */
+export const toxiproxyErrorSchema = z.object({ error: z.string(), status: z.number().int(), code: z.string().describe('FL_ERR_... (docs/errors.md)') });
 
 const proxyBody = z.object({ name: z.string(), listen: z.string().optional(), upstream: z.string(), enabled: z.boolean().optional() });
 const proxyPatch = z.object({ listen: z.string().optional(), upstream: z.string().optional(), enabled: z.boolean().optional() });
