@@ -1,4 +1,4 @@
-import type { FaultPlan } from '../plan/index.js';
+import { processFaultTypes, type FaultPlan } from '../plan/index.js';
 import { ProcessNotFoundError, ProcessStateError, UnsupportedProcessFaultError } from './errors.js';
 import type { Supervisor } from './types.js';
 
@@ -10,8 +10,8 @@ export interface ProcessFaultHandle {
   revert(): Promise<void>;
 }
 
-/** The fault types {@link applyProcessPlan} applies. */
-export const processFaultTypes = ['kill', 'pause', 'restart'] as const;
+/** The fault types {@link applyProcessPlan} applies: the registry's process faults. */
+export { processFaultTypes };
 
 /**
  * The one adapter from a process FaultPlan (`kill`, `pause`, `restart`; `service` = the process

@@ -68,6 +68,17 @@ describe('a drill fault step accepts every registered fault type', () => {
   });
 });
 
+describe('a drill fault step rejects an out-of-bound attribute with its path', () => {
+  it.each([
+    [{ service: 'web', fault_type: 'delay', fault_config: { delay_ms: 1e308 } }, 'method[0].plan.fault_config.delay_ms'],
+    [{ service: 'db', fault_type: 'latency', fault_config: { latency: 2 ** 53 - 1 } }, 'method[0].plan.fault_config.latency'],
+  ])('%j', (plan, path) => {
+    const r = safeParseDrill({ name: 'doors', executor: { url: 'http://127.0.0.1:1' }, method: [{ kind: 'fault', plan }] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues.map((i) => i.path)).toContain(path);
+  });
+});
+
 describe('faultline proxy accepts every TCP fault as --toxic and every HTTP fault as --rule', () => {
   /** Runs `faultline proxy` until it prints ready; returns the installed fault ids. */
   async function ready(args: string[]): Promise<string[]> {
@@ -100,6 +111,22 @@ describe('faultline proxy accepts every TCP fault as --toxic and every HTTP faul
     });
     const ids = await ready(['--upstream', '127.0.0.1:9', ...flags]);
     expect(ids).toHaveLength(types.length);
+  }, 60_000);
+
+  it('exits 2 naming the field of a time beyond the timer range (--toxic and --rule)', async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; err: string }>((res) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'proxy', '--listen', '127.0.0.1:0', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.once('exit', (code) => res({ code, err }));
+      });
+    const tcp = await run(['--upstream', '127.0.0.1:9', '--toxic', 'latency:latency=2147483648']);
+    expect(tcp.code).toBe(2);
+    expect(tcp.err).toContain('--toxic[0].fault_config.latency');
+    const http = await run(['--http', '--upstream', 'http://127.0.0.1:9', '--rule', 'delay delay_ms=2147483648']);
+    expect(http.code).toBe(2);
+    expect(http.err).toContain('--rule[0].fault_config.delay_ms');
   }, 60_000);
 
   it('--rule <type> <example> for every HTTP fault', async () => {
@@ -160,6 +187,23 @@ describe('the executor accepts every registered fault type at each door of its t
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toMatchObject({ name: `door_${type}`, type });
     expect((await call(ex.url, 'DELETE', `/proxies/${services.tcp}/toxics/door_${type}`)).status).toBe(204);
+  });
+
+  it('rejects the out-of-bound values of the issue with their paths: v1 apply and the Toxiproxy API', async () => {
+    for (const [plan, path] of [
+      [{ service: services.http, fault_type: 'delay', fault_config: { delay_ms: 1e308 } }, 'fault_config.delay_ms'],
+      [{ service: services.http, fault_type: 'delay', fault_config: { delay_ms: 2147483648 } }, 'fault_config.delay_ms'],
+      [{ service: services.tcp, fault_type: 'latency', fault_config: { latency: 2 ** 53 - 1 } }, 'fault_config.latency'],
+    ] as const) {
+      const r = await call(ex.url, 'POST', '/v1/faults/apply', plan);
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(JSON.stringify(r.body)).toContain(path);
+    }
+    const t = await call(ex.url, 'POST', `/proxies/${services.tcp}/toxics`, { type: 'latency', attributes: { latency: 2 ** 53 - 1 } });
+    expect(t.status).toBe(400);
+    expect(String(t.body.error)).toContain('attributes.latency');
+    expect((await call(ex.url, 'GET', '/v1/faults')).body).not.toContainEqual(expect.objectContaining({ status: 'running' }));
+    expect((await call(ex.url, 'GET', `/proxies/${services.tcp}/toxics`)).body).toEqual([]);
   });
 
   it.each(listenerFaultTypes.map((t) => [t]))('Toxiproxy API: %s is POST /proxies/db {"enabled": false}', async () => {
