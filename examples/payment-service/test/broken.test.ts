@@ -2,17 +2,17 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type RunningPostgres } from '../src/embedded-pg.js';
 import { verifyPayments } from '../src/verify.js';
-import { TcpForwarder, call, startService, type RunningService } from './helpers.js';
+import { DbLink, call, startService, type RunningService } from './helpers.js';
 
 let db: RunningPostgres;
-let forwarder: TcpForwarder;
+let dbLink: DbLink;
 let svc: RunningService;
 let direct: pg.Client;
 
 beforeAll(async () => {
   db = await startPostgres();
-  forwarder = await TcpForwarder.start(db.port);
-  svc = await startService({ databaseUrl: forwarder.rewrite(db.url), dangerouslyBroken: true, deadlineMs: 1000 });
+  dbLink = await DbLink.start(db.port);
+  svc = await startService({ databaseUrl: dbLink.rewrite(db.url), dangerouslyBroken: true, deadlineMs: 1000 });
   await svc.ready;
   direct = new pg.Client(db.url);
   await direct.connect();
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await direct?.end();
   await svc?.close();
-  await forwarder?.close();
+  await dbLink?.close();
   await db?.stop();
 });
 
@@ -45,14 +45,14 @@ describe('the deliberately broken mode (PAYMENT_BROKEN=1)', () => {
   });
 
   it('acknowledges creates during an outage that a restart then loses', async () => {
-    await forwarder.refuse();
+    await dbLink.refuse();
     let acked;
     try {
       acked = await call('POST', `${svc.url}/payment`, { order_id: 'lost-1', amount: 5 });
     } finally {
       // The process "dies" before the database returns: its in-memory queue goes with it.
       await svc.close();
-      await forwarder.restore();
+      await dbLink.restore();
     }
     expect(acked.status).toBe(201);
     expect(await rowsFor('lost-1')).toBe(0);

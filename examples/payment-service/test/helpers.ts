@@ -1,103 +1,100 @@
 /**
- * Test helpers: a TCP forwarder that can cut the service off from PostgreSQL without restarting
- * it, and a payment service listening on a real loopback port.
+ * Test helpers: faultline between the service and PostgreSQL, to cut the database off without
+ * restarting the service, and a payment service listening on a real loopback port.
  *
  * ```
- *   service ──pg──▶ forwarder (127.0.0.1:N) ──▶ PostgreSQL
- *                    pass (optionally with latency) | refuse (listener closed, sockets reset)
- *                    | blackhole (accepts, drops bytes)
+ *   service ──pg──▶ faultline TCP proxy "pg" (127.0.0.1:N) ──▶ PostgreSQL
+ *                    driven through the fault API of an embedded executor:
+ *                    down (listener closed, sockets cut) | timeout 0 (bytes held) | latency
  * ```
+ *
+ * faultline tests faultline here: the outage tests exercise its TCP proxy and its fault
+ * lifecycle (apply, DELETE, halt) against a real PostgreSQL.
  */
-import { once } from 'node:events';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import pino from 'pino';
+import { startExecutor, type Executor } from '../../../src/executor/index.js';
 import { createPaymentApp, type PaymentAppOptions, type PaymentService } from '../src/app.js';
 
-export type ForwarderMode = 'pass' | 'refuse' | 'blackhole';
-
-
-export class TcpForwarder {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private mode: ForwarderMode = 'pass';
-  /** Added to every chunk in both directions while passing (order is kept: equal delays). */
-  private latencyMs = 0;
+/** The link to PostgreSQL through a faultline TCP proxy, with the faults the outage tests need. */
+export class DbLink {
+  private readonly active = new Map<string, 'outage' | 'latency'>();
 
   private constructor(
-    private readonly targetPort: number,
-    public port: number,
+    private readonly executor: Executor,
+    /** The proxy's port (the service connects here instead of PostgreSQL's). */
+    public readonly port: number,
   ) {}
 
-  static async start(targetPort: number): Promise<TcpForwarder> {
-    const f = new TcpForwarder(targetPort, 0);
-    await f.listen();
-    return f;
+  /** Starts an embedded executor with one TCP proxy `pg` in front of 127.0.0.1:`targetPort`. */
+  static async start(targetPort: number): Promise<DbLink> {
+    const executor = await startExecutor({
+      listen: '127.0.0.1:0',
+      statePath: ':memory:',
+      logger: pino({ level: 'silent' }),
+      config: { proxies: [{ name: 'pg', listen: '127.0.0.1:0', upstream: `127.0.0.1:${targetPort}`, protocol: 'tcp' }] },
+    });
+    const listen = executor.proxies.require('pg').listen;
+    return new DbLink(executor, Number(listen.slice(listen.lastIndexOf(':') + 1)));
   }
 
-  /** The URL `databaseUrl` with its port replaced by the forwarder's. */
+  /** The URL `databaseUrl` with its host and port replaced by the proxy's. */
   rewrite(databaseUrl: string): string {
     const u = new URL(databaseUrl);
     u.host = `127.0.0.1:${this.port}`;
     return u.toString();
   }
 
-  private async listen(): Promise<void> {
-    const server = createServer((client) => this.accept(client));
-    server.listen(this.port, '127.0.0.1');
-    await once(server, 'listening');
-    const address = server.address();
-    if (typeof address === 'object' && address !== null) this.port = address.port;
-    this.server = server;
+  private async api(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<Record<string, unknown>> {
+    const res = await fetch(`${this.executor.url}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const answer = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+    return answer;
   }
 
-  private accept(client: Socket): void {
-    const upstream = createConnection({ port: this.targetPort, host: '127.0.0.1' });
-    for (const s of [client, upstream]) {
-      this.sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        this.sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
+  private async apply(kind: 'outage' | 'latency', plan: Record<string, unknown>): Promise<void> {
+    // Bounded like every fault: a test that forgets to restore leaves nothing behind for long.
+    const r = await this.api('POST', '/v1/faults/apply', { service: 'pg', duration_seconds: 120, ...plan });
+    this.active.set(String(r['apply_id']), kind);
+  }
+
+  private async cancel(kind: 'outage' | 'latency'): Promise<void> {
+    for (const [id, k] of [...this.active]) {
+      if (k !== kind) continue;
+      await this.api('DELETE', `/v1/faults/${id}`);
+      this.active.delete(id);
     }
-    const forward = (to: Socket) => (chunk: Buffer) => {
-      if (this.mode !== 'pass') return;
-      if (this.latencyMs === 0) to.write(chunk);
-      else setTimeout(() => to.destroyed || to.write(chunk), this.latencyMs);
-    };
-    client.on('data', forward(upstream));
-    upstream.on('data', forward(client));
   }
 
-  /** The database goes away: new connections are refused, open ones are reset. */
+  /** The database goes away (`down`): new connections are refused, open ones are cut. */
   async refuse(): Promise<void> {
-    this.mode = 'refuse';
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.resetAndDestroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.apply('outage', { fault_type: 'down' });
   }
 
-  /** The database stops answering: connections are accepted (and kept) but no byte passes. */
-  blackhole(): void {
-    this.mode = 'blackhole';
+  /** The database stops answering (`timeout` 0): connections are accepted, no byte passes. */
+  async blackhole(): Promise<void> {
+    await this.apply('outage', { fault_type: 'timeout', fault_config: { timeout: 0 } });
   }
 
-  /** The database answers, slowly: every chunk waits `ms` each way (0 = off). */
-  setLatency(ms: number): void {
-    this.latencyMs = ms;
+  /** The database answers, slowly: `ms` added each way (0 = off). */
+  async setLatency(ms: number): Promise<void> {
+    await this.cancel('latency');
+    if (ms === 0) return;
+    for (const stream of ['upstream', 'downstream']) await this.apply('latency', { fault_type: 'latency', fault_config: { latency: ms, stream } });
   }
 
-  /** The database returns on the same port. */
+  /** The database returns on the same port (the outage faults are cancelled). */
   async restore(): Promise<void> {
-    // Connections opened during a blackhole carry a half-done handshake: drop them.
-    if (this.mode === 'blackhole') for (const s of this.sockets) s.destroy();
-    this.mode = 'pass';
-    if (!this.server) await this.listen();
+    await this.cancel('outage');
   }
 
+  /** Ends every fault (POST /v1/halt) and stops the executor. */
   async close(): Promise<void> {
-    await this.refuse();
+    await this.api('POST', '/v1/halt', {});
+    this.active.clear();
+    await this.executor.close();
   }
 }
 

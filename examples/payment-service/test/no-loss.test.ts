@@ -1,22 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type RunningPostgres } from '../src/embedded-pg.js';
 import { verifyPayments } from '../src/verify.js';
-import { TcpForwarder, call, startService, waitUntil, type RunningService } from './helpers.js';
+import { DbLink, call, startService, waitUntil, type RunningService } from './helpers.js';
 
 let db: RunningPostgres;
-let forwarder: TcpForwarder;
+let dbLink: DbLink;
 let svc: RunningService;
 
 beforeAll(async () => {
   db = await startPostgres();
-  forwarder = await TcpForwarder.start(db.port);
-  svc = await startService({ databaseUrl: forwarder.rewrite(db.url) });
+  dbLink = await DbLink.start(db.port);
+  svc = await startService({ databaseUrl: dbLink.rewrite(db.url) });
   await svc.ready;
 });
 
 afterAll(async () => {
   await svc?.close();
-  await forwarder?.close();
+  await dbLink?.close();
   await db?.stop();
 });
 
@@ -54,13 +54,13 @@ describe('under load with the database cut twice (a small drill)', () => {
 
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
     await sleep(1000);
-    await forwarder.refuse(); // outage: refused, open connections reset mid-transaction
+    await dbLink.refuse(); // outage: refused, open connections reset mid-transaction
     await sleep(1500);
-    await forwarder.restore();
+    await dbLink.restore();
     await sleep(1500);
-    await forwarder.refuse(); // a blip shorter than the deadline
+    await dbLink.refuse(); // a blip shorter than the deadline
     await sleep(150);
-    await forwarder.restore();
+    await dbLink.restore();
     await sleep(1500);
     running = false;
     await Promise.all(workers);

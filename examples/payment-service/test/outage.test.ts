@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type RunningPostgres } from '../src/embedded-pg.js';
-import { TcpForwarder, call, startService, waitUntil, type RunningService } from './helpers.js';
+import { DbLink, call, startService, waitUntil, type RunningService } from './helpers.js';
 
 const DEADLINE_MS = 2000;
 /** Generous: the machine is shared by many builds; the service's own deadline is 2 s. */
@@ -20,32 +20,32 @@ afterAll(async () => {
   await db?.stop();
 });
 
-describe('database outage (in-process service behind a TCP forwarder)', () => {
-  let forwarder: TcpForwarder;
+describe('database outage (in-process service behind a faultline TCP proxy)', () => {
+  let dbLink: DbLink;
   let svc: RunningService;
 
   beforeAll(async () => {
-    forwarder = await TcpForwarder.start(db.port);
-    svc = await startService({ databaseUrl: forwarder.rewrite(db.url), deadlineMs: DEADLINE_MS });
+    dbLink = await DbLink.start(db.port);
+    svc = await startService({ databaseUrl: dbLink.rewrite(db.url), deadlineMs: DEADLINE_MS });
     await svc.ready;
   });
 
   afterAll(async () => {
     await svc?.close();
-    await forwarder?.close();
+    await dbLink?.close();
   });
 
   // A failed test must not leave the database cut (or slow) for the next one.
   afterEach(async () => {
-    forwarder.setLatency(0);
-    await forwarder.restore();
+    await dbLink.setLatency(0);
+    await dbLink.restore();
   });
 
   it('answers 503 with a JSON error and Retry-After, within the deadline, while the database refuses connections', async () => {
     const before = await call('POST', `${svc.url}/payment`, { order_id: 'before-outage', amount: 10 });
     expect(before.status).toBe(201);
 
-    await forwarder.refuse();
+    await dbLink.refuse();
     const responses = [];
     for (let i = 0; i < 8; i++) {
       responses.push(await call('POST', `${svc.url}/payment`, { order_id: `during-${i}`, amount: 1 }));
@@ -66,7 +66,7 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
     expect(health.status).toBe(503);
     expect(health.body).toMatchObject({ status: 'unhealthy', database: 'disconnected' });
 
-    await forwarder.restore();
+    await dbLink.restore();
     const recoveredIn = await waitUntil(async () => {
       const h = await call('GET', `${svc.url}/health`);
       return h.status === 200 && h.body['status'] === 'healthy';
@@ -82,7 +82,7 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
   });
 
   it('answers 503 by its deadline (never hangs) while the database accepts connections but never answers', async () => {
-    forwarder.blackhole();
+    await dbLink.blackhole();
     try {
       const [create, health] = await Promise.all([
         call('POST', `${svc.url}/payment`, { order_id: 'blackholed', amount: 2 }),
@@ -94,7 +94,7 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
       expect(health.status).toBe(503);
       expect(health.body['status']).toBe('unhealthy');
     } finally {
-      await forwarder.restore();
+      await dbLink.restore();
     }
     await waitUntil(async () => (await call('GET', `${svc.url}/health`)).body['status'] === 'healthy', 5000);
     expect((await call('POST', `${svc.url}/payment`, { order_id: 'after-blackhole', amount: 2 })).status).toBe(201);
@@ -102,19 +102,19 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
 
   it('reports degraded (still 200) while the database answers slowly, and healthy again when it is fast', async () => {
     await waitUntil(async () => (await call('GET', `${svc.url}/health`)).body['status'] === 'healthy', 5000);
-    forwarder.setLatency(300); // one round trip of SELECT 1 now takes >= 600 ms (slow threshold: 500 ms)
+    await dbLink.setLatency(300); // one round trip of SELECT 1 now takes >= 600 ms (slow threshold: 500 ms)
     const slow = await call('GET', `${svc.url}/health`);
     expect(slow.status).toBe(200);
     expect(slow.body).toMatchObject({ status: 'degraded', database: 'connected' });
-    forwarder.setLatency(0);
+    await dbLink.setLatency(0);
     await waitUntil(async () => (await call('GET', `${svc.url}/health`)).body['status'] === 'healthy', 5000);
   });
 
   it('rides out a database blip shorter than its deadline by retrying (201, not 503)', async () => {
-    await forwarder.refuse();
+    await dbLink.refuse();
     const pending = call('POST', `${svc.url}/payment`, { order_id: 'blip-1', amount: 4.2 });
     await new Promise((r) => setTimeout(r, 300));
-    await forwarder.restore();
+    await dbLink.restore();
     const res = await pending;
     expect(res.status).toBe(201);
     expect(res.ms).toBeLessThan(ANSWER_WITHIN_MS);
@@ -143,8 +143,8 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
   it('keeps serving when idle pooled connections are cut (pool errors do not crash the process)', async () => {
     // Fill the pool with idle connections, then reset them all under it.
     await Promise.all(Array.from({ length: 5 }, (_, i) => call('GET', `${svc.url}/payment/idle-${i}`)));
-    await forwarder.refuse();
-    await forwarder.restore();
+    await dbLink.refuse();
+    await dbLink.restore();
     const res = await call('POST', `${svc.url}/payment`, { order_id: 'after-reset', amount: 1 });
     expect(res.status).toBe(201);
   });
@@ -152,7 +152,7 @@ describe('database outage (in-process service behind a TCP forwarder)', () => {
 
 describe('the service process (node --import tsx src/main.ts)', () => {
   const children: ChildProcess[] = [];
-  let forwarder: TcpForwarder | undefined;
+  let dbLink: DbLink | undefined;
 
   afterEach(async () => {
     for (const c of children.splice(0)) {
@@ -161,8 +161,8 @@ describe('the service process (node --import tsx src/main.ts)', () => {
         await once(c, 'exit');
       }
     }
-    await forwarder?.close();
-    forwarder = undefined;
+    await dbLink?.close();
+    dbLink = undefined;
   });
 
   async function spawnService(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
@@ -182,16 +182,16 @@ describe('the service process (node --import tsx src/main.ts)', () => {
   }
 
   it('starts before the database is reachable, answers 503 until its migration runs, then serves; exits 0 on SIGTERM', async () => {
-    forwarder = await TcpForwarder.start(db.port);
-    await forwarder.refuse();
-    const { child, url } = await spawnService(forwarder.rewrite(db.url));
+    dbLink = await DbLink.start(db.port);
+    await dbLink.refuse();
+    const { child, url } = await spawnService(dbLink.rewrite(db.url));
 
     const starting = await call('POST', `${url}/payment`, { order_id: 'proc-1', amount: 7 });
     expect(starting.status).toBe(503);
     expect(starting.headers.get('retry-after')).not.toBeNull();
     expect((await call('GET', `${url}/health`)).status).toBe(503);
 
-    await forwarder.restore();
+    await dbLink.restore();
     await waitUntil(async () => (await call('GET', `${url}/health`)).status === 200, 10_000);
     expect((await call('POST', `${url}/payment`, { order_id: 'proc-1', amount: 7 })).status).toBe(201);
 
