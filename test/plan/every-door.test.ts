@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import pino from 'pino';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { safeParseDrill } from '../../src/drill/index.js';
 import { startExecutor, type Executor } from '../../src/executor/index.js';
@@ -205,6 +206,24 @@ describe('the executor accepts every registered fault type at each door of its t
     expect((await call(ex.url, 'GET', '/v1/faults')).body).not.toContainEqual(expect.objectContaining({ status: 'running' }));
     expect((await call(ex.url, 'GET', `/proxies/${services.tcp}/toxics`)).body).toEqual([]);
   });
+
+  it('POST /v1/halt answers a request held by a 30 s delay at once', async () => {
+    const listen = ex.proxies.require(services.http).listen;
+    const r = await call(ex.url, 'POST', '/v1/faults/apply', { service: services.http, fault_type: 'delay', fault_config: { delay_ms: 30_000 }, duration_seconds: 60 });
+    expect(r.status).toBe(201);
+    const t0 = performance.now();
+    const held = request(`http://${listen}/held`, { reset: true }).then(async (res) => {
+      await res.body.dump();
+      return { status: res.statusCode, at: performance.now() };
+    });
+    await new Promise((res) => setTimeout(res, 500));
+    const haltAt = performance.now();
+    expect((await call(ex.url, 'POST', '/v1/halt')).status).toBe(200);
+    const { status, at } = await held;
+    expect(status).toBe(200);
+    expect(at - t0).toBeGreaterThanOrEqual(450);
+    expect(at - haltAt).toBeLessThan(1_500);
+  }, 30_000);
 
   it.each(listenerFaultTypes.map((t) => [t]))('Toxiproxy API: %s is POST /proxies/db {"enabled": false}', async () => {
     const off = await call(ex.url, 'POST', `/proxies/${services.tcp}`, { enabled: false });
