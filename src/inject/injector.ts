@@ -15,7 +15,7 @@
  */
 import { EventEmitter, type IDefaultPolicyContext, type IFailureEvent, type ISuccessEvent } from 'cockatiel';
 import { z } from 'zod';
-import { ValidationError, fieldIssues } from '../plan/index.js';
+import { MAX_TIMER_MS, ValidationError, fieldIssues } from '../plan/index.js';
 import { FaultInjectionError, errorFaultTypes, type ErrorFaultType } from './errors.js';
 import { mulberry32 } from './rng.js';
 
@@ -75,7 +75,8 @@ export interface InjectorStats {
 }
 
 const weight = z.number().finite().positive({ error: 'must be > 0' }).optional();
-const nonNeg = z.number().finite().min(0, { error: 'must be >= 0' });
+// A wait past Node's timer range would fire after 1 ms instead: bound it.
+const nonNeg = z.number().finite().min(0, { error: 'must be >= 0' }).max(MAX_TIMER_MS, { error: `must be at most ${MAX_TIMER_MS}` });
 const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('latency'),

@@ -197,6 +197,8 @@ describe('option validation', () => {
     ['unknown fault kind', { rate: 0.5, faults: [{ kind: 'explode' }] }, 'faults[0].kind'],
     ['unknown error type', { rate: 0.5, faults: [{ kind: 'error', errorType: 'meteor' }] }, 'faults[0].errorType'],
     ['negative latency', { rate: 0.5, faults: [{ kind: 'latency', ms: -1 }] }, 'faults[0].ms'],
+    ['latency beyond the timer range', { rate: 0.5, faults: [{ kind: 'latency', ms: 2147483648 }] }, 'faults[0].ms'],
+    ['latency range beyond the timer range', { rate: 0.5, faults: [{ kind: 'latency', ms: { min: 0, max: 1e308 } }] }, 'faults[0].ms.max'],
     ['latency range upside down', { rate: 0.5, faults: [{ kind: 'latency', ms: { min: 5, max: 1 } }] }, 'faults[0].ms.max'],
     ['zero weight', { rate: 0.5, faults: [{ kind: 'outcome', value: 1, weight: 0 }] }, 'faults[0].weight'],
     ['behavior without a function', { rate: 0.5, faults: [{ kind: 'behavior', run: 'x' }] }, 'faults[0].run'],
