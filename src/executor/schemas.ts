@@ -150,3 +150,33 @@ export const healthSchema = z.object({
     items: z.array(z.object({ name: z.string(), health: z.string(), state: z.string(), pid: z.number().nullable() })),
   }),
 });
+
+/** One line of the audit trail (`GET /v1/events`). */
+export const eventSchema = z.object({
+  id: z.number().int(),
+  time: z.string().describe('ISO 8601'),
+  kind: z
+    .string()
+    .describe('applied, scheduled, started, ended, cancelled, failed, halted, refused, proxy_created, proxy_updated, proxy_removed, policy_saved, policy_deleted, ...'),
+  subject: z.string().describe('the fault id, proxy name, policy id, or METHOD /path of a refused request'),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const eventListSchema = z.object({ events: z.array(eventSchema) });
+
+/** `GET /v1/events?since=&limit=` */
+export const eventQuerySchema = z.strictObject({
+  since: z
+    .string({ error: 'must be an ISO 8601 time or epoch milliseconds' })
+    .refine((s) => (/^\d+$/.test(s) ? Number.isSafeInteger(Number(s)) : !Number.isNaN(Date.parse(s))), {
+      error: 'must be an ISO 8601 time or epoch milliseconds',
+    })
+    .transform((s) => (/^\d+$/.test(s) ? Number(s) : Date.parse(s)))
+    .optional(),
+  limit: z
+    .string({ error: 'must be a number' })
+    .regex(/^\d{1,4}$/, { error: 'must be an integer 1-1000' })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 1000, { error: 'must be an integer 1-1000' })
+    .default(100),
+});

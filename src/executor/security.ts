@@ -195,3 +195,41 @@ export function installSecurity(app: FastifyInstance, options: SecurityOptions):
     return undefined;
   });
 }
+
+/** What the audit log writes for each mutating call. */
+export interface AuditEntry {
+  readonly remote: string;
+  readonly method: string;
+  readonly route: string;
+  readonly status: number;
+  /** The fault application the call created or ended, when there is one. */
+  readonly faultId: string | null;
+}
+
+const APPLY_ID = /"apply_id"\s*:\s*"([^"]{1,200})"/;
+
+/**
+ * Logs every mutating call once it is answered (remote address, route, outcome, fault id): the
+ * audit trail's log side; `GET /v1/events` is its stored side.
+ */
+export function installAuditLog(app: FastifyInstance, log: (entry: AuditEntry) => void): void {
+  app.addHook('onSend', async (req, _reply, payload) => {
+    if (!SAFE_METHODS.has(req.method) && typeof payload === 'string') {
+      const m = APPLY_ID.exec(payload.slice(0, 4096));
+      if (m?.[1]) (req as FastifyRequest & { auditFaultId?: string }).auditFaultId = m[1];
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (SAFE_METHODS.has(req.method)) return;
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    const fromParams = typeof params.apply_id === 'string' ? params.apply_id : null;
+    log({
+      remote: req.ip,
+      method: req.method,
+      route: (req.url.split('?')[0] ?? req.url).slice(0, 300),
+      status: reply.statusCode,
+      faultId: (req as FastifyRequest & { auditFaultId?: string }).auditFaultId ?? fromParams,
+    });
+  });
+}

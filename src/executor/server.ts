@@ -11,7 +11,7 @@ import { toHttpError } from './http-errors.js';
 import type { ExecutorMetrics } from './metrics.js';
 import { buildOpenApi, type ExtraRoute } from './openapi.js';
 import { v1Routes, type RouteContext, type RouteDef } from './routes/v1.js';
-import { BODY_IGNORED_ROUTES, installSecurity, type Refusal } from './security.js';
+import { BODY_IGNORED_ROUTES, installAuditLog, installSecurity, type Refusal } from './security.js';
 
 /** Bodies larger than this answer 413. */
 export const BODY_LIMIT = 1_048_576;
@@ -72,6 +72,10 @@ export async function buildServer(
     ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     ...(options.onRefused ? { onRefused: options.onRefused } : {}),
   });
+
+  installAuditLog(app, (e) =>
+    options.logger.info({ audit: true, remote: e.remote, method: e.method, route: e.route, status: e.status, fault_id: e.faultId }, 'mutating call'),
+  );
 
   // One parser for every content type that passed the check (application/json, or none with an
   // empty body): JSON, or nothing. Bad JSON is a 400, never a 500.

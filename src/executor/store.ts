@@ -534,6 +534,28 @@ export class Store {
     return out;
   }
 
+  /**
+   * Events newest first: at most `limit`, and only those at or after `since` (epoch ms) when given.
+   * For `GET /v1/events`; the audit trail.
+   */
+  readEvents(options: { since?: number; limit?: number } = {}): EventRow[] {
+    const limit = Math.max(1, Math.min(options.limit ?? 100, 1000));
+    const rows = this.#read('read events', () =>
+      options.since === undefined
+        ? (this.#db.prepare('SELECT * FROM events ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>)
+        : (this.#db.prepare('SELECT * FROM events WHERE time >= ? ORDER BY id DESC LIMIT ?').all(options.since, limit) as Array<Record<string, unknown>>),
+    );
+    return rows.map((r) => {
+      let data: Record<string, unknown>;
+      try {
+        data = parseJson(String(r.data)) ?? {};
+      } catch {
+        data = {};
+      }
+      return { id: Number(r.id), time: Number(r.time), kind: String(r.kind), subject: String(r.subject), data };
+    });
+  }
+
   /** Deletes ended applications and events beyond the retention (age, count). Runs as it goes, too. */
   prune(now = Date.now()): Promise<void> {
     this.#lastPrune = now;

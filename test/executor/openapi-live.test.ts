@@ -171,6 +171,7 @@ describe('/openapi.json against the live server', () => {
     expect((await hit('POST', '/v1/processes/:name/restart', { name: 'app' }, {})).status).toBe(200);
     expect((await hit('POST', '/v1/processes/:name/kill', { name: 'app' }, { signal: 'SIGNOPE' })).status).toBe(400);
     await hit('GET', '/v1/alerts');
+    await hit('GET', '/v1/events');
     await hit('GET', '/metrics');
     await hit('GET', '/openapi.json');
     // The Toxiproxy-compatible API

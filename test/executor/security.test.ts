@@ -1,10 +1,22 @@
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { startExecutor, type Executor } from '../../src/executor/index.js';
 import { call, type Answer } from './helpers.js';
+
+async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 /** A raw request (undici's `request` sends the Host and Origin headers as given; fetch would drop Host). */
 async function raw(
@@ -256,5 +268,100 @@ describe('one set of validators for names, listen and upstream addresses', () =>
     expect(over.status).toBe(400);
     expect(over.body.error).toContain('attributes.size_variation');
     await proxy.remove();
+  });
+});
+
+describe('tokens, reads of process output, and the audit trail', () => {
+  let ex: Executor;
+  let echo: Server;
+  let echoPort: number;
+  const logLines: Array<Record<string, unknown>> = [];
+  const auth = { authorization: 'Bearer s3cret-token' };
+
+  beforeAll(async () => {
+    echo = createServer((s) => s.pipe(s));
+    echo.listen(0, '127.0.0.1');
+    await once(echo, 'listening');
+    echoPort = (echo.address() as { port: number }).port;
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n')) if (line.trim() !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    ex = await startExecutor({
+      listen: '127.0.0.1:0',
+      statePath: ':memory:',
+      token: 's3cret-token',
+      logger: pino({ level: 'info' }, sink),
+      config: {
+        proxies: [{ name: 'db', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echoPort}` }],
+        processes: [{ name: 'talker', command: process.execPath, args: ['-e', "console.log('private output line'); setInterval(() => {}, 1000)"] }],
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await ex?.close();
+    echo?.close();
+  });
+
+  it('needs the token to read process output (last_lines) and the events, not for other reads', async () => {
+    await until(async () => (await call(ex.url, 'GET', '/v1/processes', undefined, auth)).body.processes[0]?.last_lines?.length > 0);
+    const withToken = await call(ex.url, 'GET', '/v1/processes', undefined, auth);
+    expect(withToken.body.processes[0].last_lines).toContain('private output line');
+    for (const path of ['/v1/processes', '/v1/processes/talker', '/v1/events']) {
+      const r = await call(ex.url, 'GET', path);
+      expect(r.status, path).toBe(401);
+      expect(r.body.code).toBe('FL_ERR_EXECUTOR_UNAUTHORIZED');
+      expect(JSON.stringify(r.body)).not.toContain('private output line');
+    }
+    expect((await call(ex.url, 'GET', '/v1/health')).status).toBe(200);
+    expect((await call(ex.url, 'GET', '/v1/faults')).status).toBe(200);
+  });
+
+  it('lists applied, cancelled, halted and refused events newest first, and logs every mutating call', async () => {
+    const since = Date.now();
+    const applied = await call(ex.url, 'POST', '/v1/faults/apply', { service: 'db', fault_type: 'latency', fault_config: { latency: 10 }, duration_seconds: 60 }, auth);
+    expect(applied.status).toBe(201);
+    const id = applied.body.apply_id as string;
+    expect((await call(ex.url, 'DELETE', `/v1/faults/${id}`, undefined, auth)).status).toBe(200);
+    expect((await call(ex.url, 'POST', '/v1/proxies', { name: 'x', upstream: `127.0.0.1:${echoPort}` })).status).toBe(401);
+    expect((await raw(ex.url, 'POST', '/v1/halt', { ...auth, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await call(ex.url, 'POST', '/v1/halt', undefined, auth)).status).toBe(200);
+
+    const events = await until(async () => {
+      const r = await call(ex.url, 'GET', `/v1/events?since=${new Date(since).toISOString()}&limit=50`, undefined, auth);
+      const list = r.body.events as Array<{ id: number; kind: string; subject: string; data: Record<string, unknown>; time: string }>;
+      return list.some((e) => e.kind === 'halted') ? list : undefined;
+    });
+    const kinds = events.map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['applied', 'cancelled', 'refused', 'halted']));
+    // Newest first.
+    expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => b - a));
+    expect(kinds.indexOf('halted')).toBeLessThan(kinds.indexOf('applied'));
+    expect(events.find((e) => e.kind === 'applied')?.subject).toBe(id);
+    const refused = events.filter((e) => e.kind === 'refused');
+    expect(refused.map((e) => [e.subject, e.data.status, e.data.code])).toEqual(
+      expect.arrayContaining([
+        ['POST /v1/proxies', 401, 'FL_ERR_EXECUTOR_UNAUTHORIZED'],
+        ['POST /v1/halt', 403, 'FL_ERR_EXECUTOR_ORIGIN_REFUSED'],
+      ]),
+    );
+    expect(refused.find((e) => e.data.code === 'FL_ERR_EXECUTOR_ORIGIN_REFUSED')?.data).toMatchObject({ origin: 'http://evil.example', remote: '127.0.0.1' });
+    expect((await call(ex.url, 'GET', '/v1/events?limit=2', undefined, auth)).body.events).toHaveLength(2);
+    const bad = await call(ex.url, 'GET', '/v1/events?limit=0&since=yesterday', undefined, auth);
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['limit', 'since']);
+
+    const audit = logLines.filter((l) => l.audit === true && l.msg === 'mutating call');
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ method: 'POST', route: '/v1/faults/apply', status: 201, fault_id: id, remote: '127.0.0.1' }),
+        expect.objectContaining({ method: 'DELETE', route: `/v1/faults/${id}`, status: 200, fault_id: id }),
+        expect.objectContaining({ method: 'POST', route: '/v1/proxies', status: 401, fault_id: null }),
+        expect.objectContaining({ method: 'POST', route: '/v1/halt', status: 200 }),
+      ]),
+    );
   });
 });

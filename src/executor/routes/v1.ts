@@ -17,6 +17,8 @@ import {
   alertListSchema,
   applyResultSchema,
   emptyBodySchema,
+  eventListSchema,
+  eventQuerySchema,
   faultListSchema,
   haltResultSchema,
   healthSchema,
@@ -91,6 +93,13 @@ function nameParam(req: FastifyRequest, name: string): string {
   const r = nameSchema.safeParse(value);
   if (!r.success) throw new InvalidRequestError(`${name} in the URL`, [{ path: name, message: r.error.issues[0]?.message ?? 'invalid' }]);
   return r.data;
+}
+
+/** The store's event kinds as the audit trail names them (`fault_completed` -> `ended`, `halt` -> `halted`). */
+function eventKind(kind: string): string {
+  if (kind === 'halt') return 'halted';
+  if (kind === 'fault_completed') return 'ended';
+  return kind.startsWith('fault_') ? kind.slice('fault_'.length) : kind;
 }
 
 function processView(p: ProcessInfo): z.output<typeof processSchema> {
@@ -407,6 +416,18 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
         if (apps) await apps.open(parsePlan({ service: name, fault_type: 'restart' }), { source: 'process' });
         else await s.restart(name);
         return processView(s.get(name) as ProcessInfo);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/v1/events',
+      summary: 'The audit trail, newest first: faults applied, ended, cancelled, halts, refused requests (`?since=` ISO time or epoch ms, `?limit=` 1-1000, default 100)',
+      tag: 'events',
+      responses: { 200: { description: 'events', schema: eventListSchema }, 400: bad, 401: { description: 'a token is set and was not sent' } },
+      handler: async (req) => {
+        const q = parseBody(eventQuerySchema, req.query, 'events query');
+        const events = ctx.store?.readEvents({ limit: q.limit, ...(q.since !== undefined ? { since: q.since } : {}) }) ?? [];
+        return { events: events.map((e) => ({ id: e.id, time: new Date(e.time).toISOString(), kind: eventKind(e.kind), subject: e.subject, data: e.data })) };
       },
     },
     {
