@@ -11,6 +11,8 @@ export {
   listenSchema,
   upstreamSchema,
   nameSchema,
+  NAME_PATTERN,
+  isSelfUpstream,
   loadConfig,
   parseConfig,
   splitHostPort,
@@ -22,6 +24,7 @@ export { Applications, type StatusView, type MetricsView } from './applications.
 export { Policies, type PolicyView } from './policies.js';
 export { httpStatusByCode, toHttpError, type ErrorBody, type HttpError } from './http-errors.js';
 export { BODY_LIMIT } from './server.js';
+export { installSecurity, isLoopbackHost, type Refusal, type SecurityOptions, type AuditEntry } from './security.js';
 export { parseBody, type RouteDef, type RouteContext } from './routes/v1.js';
 export {
   InvalidRequestError,
