@@ -20,6 +20,7 @@ import { startUpstream } from './helpers.js';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Json = Record<string, unknown>;
 interface Operation {
+  requestBody?: { content: Record<string, { schema: Json }> };
   responses: Record<string, { content?: Record<string, { schema: Json }> }>;
 }
 
@@ -30,8 +31,16 @@ describe('/openapi.json against the live server', () => {
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let runs: string;
   let doc: { paths: Record<string, Record<string, Operation>> };
-  const ajv = createAjv();
   const validators = new Map<string, ValidateFunction>();
+  /** One ajv per schema: the plan schema's $id appears in several operations. */
+  const compiled = (key: string, schema: Json): ValidateFunction => {
+    let validate = validators.get(key);
+    if (!validate) {
+      validate = createAjv().compile(schema);
+      validators.set(key, validate);
+    }
+    return validate;
+  };
   const called = new Set<string>();
   const mismatches: string[] = [];
 
@@ -51,6 +60,19 @@ describe('/openapi.json against the live server', () => {
       mismatches.push(`${where}: no operation in /openapi.json`);
       return { status: res.statusCode, body: text };
     }
+    // The request side: a body the server accepted fits the documented request schema, and one it
+    // refused as invalid (400) does not.
+    if (body !== undefined && (res.statusCode < 300 || res.statusCode === 400)) {
+      const requestSchema = op.requestBody?.content['application/json']?.schema;
+      if (!requestSchema) mismatches.push(`${where}: sent a body, but no request body is documented`);
+      else {
+        const validateRequest = compiled(`${method} ${template} request`, requestSchema);
+        const fits = validateRequest(body) === true;
+        if (fits !== res.statusCode < 300) {
+          mismatches.push(`${where}: the documented request schema ${fits ? 'accepts' : 'rejects'} ${JSON.stringify(body)}${fits ? '' : `: ${describeErrors(validateRequest.errors)}`}`);
+        }
+      }
+    }
     const declared = op.responses[String(res.statusCode)] ?? op.responses['default'];
     if (!declared) {
       mismatches.push(`${where}: status not declared`);
@@ -69,11 +91,7 @@ describe('/openapi.json against the live server', () => {
     if (contentType !== 'application/json') return { status: res.statusCode, body: text };
     const parsed = JSON.parse(text) as unknown;
     const key = `${method} ${template} ${res.statusCode in op.responses ? res.statusCode : 'default'}`;
-    let validate = validators.get(key);
-    if (!validate) {
-      validate = ajv.compile(media.schema);
-      validators.set(key, validate);
-    }
+    const validate = compiled(key, media.schema);
     if (!validate(parsed)) mismatches.push(`${where}: ${describeErrors(validate.errors)}\n    answer: ${text.slice(0, 300)}`);
     return { status: res.statusCode, body: parsed };
   }
@@ -164,7 +182,9 @@ describe('/openapi.json against the live server', () => {
     // v1: processes, alerts, metrics, the document itself
     await hit('GET', '/v1/processes');
     await hit('GET', '/v1/processes/:name', { name: 'app' });
-    expect((await hit('POST', '/v1/processes/:name/pause', { name: 'app' }, { duration_ms: 200 })).status).toBe(200);
+    expect((await hit('POST', '/v1/processes/:name/pause', { name: 'app' }, { duration_ms: 60_000 })).status).toBe(200);
+    expect((await hit('POST', '/v1/processes/:name/resume', { name: 'app' }, {})).status).toBe(200);
+    expect((await hit('POST', '/v1/processes/:name/resume', { name: 'app' }, { surprise: 1 })).status).toBe(400);
     await ex.supervisor!.waitHealthy('app', 30_000);
     expect((await hit('POST', '/v1/processes/:name/kill', { name: 'app' }, { signal: 'SIGKILL' })).status).toBe(200);
     await ex.supervisor!.waitHealthy('app', 30_000);

@@ -455,17 +455,17 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
 }
 
 function policyBodyJsonSchema(): Record<string, unknown> {
+  // `id` and `expires_at` go into every branch of the plan's oneOf: an allOf beside a branch
+  // closed by additionalProperties: false would refuse every body that has them.
+  const { $id: _planId, title: _title, ...plan } = faultPlanJsonSchema();
+  const extra = {
+    id: { type: 'string', pattern: NAME_PATTERN.source, not: { enum: ['.', '..'] } },
+    expires_at: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', minimum: 0 }, { type: 'null' }] },
+  };
+  const branches = (plan['oneOf'] as Array<Record<string, unknown>>).map((b) => ({ ...b, properties: { ...(b['properties'] as Record<string, unknown>), ...extra } }));
   return {
+    ...plan,
     description: 'A FaultPlan (see POST /v1/faults/apply) plus `id` and optional `expires_at`; `duration_seconds` is ignored (a policy stands until deleted or expired).',
-    allOf: [
-      faultPlanJsonSchema(),
-      {
-        type: 'object',
-        properties: {
-          id: { type: 'string', pattern: NAME_PATTERN.source, not: { enum: ['.', '..'] } },
-          expires_at: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', minimum: 0 }, { type: 'null' }] },
-        },
-      },
-    ],
+    oneOf: branches,
   };
 }
