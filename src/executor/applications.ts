@@ -256,32 +256,32 @@ export class Applications {
       if (this.#live.has(row.id)) continue;
       const dead = tombstones.get(row.id);
       if (dead) {
-        writes.push(store.setApplicationStatus(row.id, dead.status, dead.endedAt, dead.error));
+        writes.push(this.#closeStored(row, dead.status, dead.endedAt, dead.error));
         expired++;
         continue;
       }
       if (row.endAt <= now) {
-        writes.push(store.setApplicationStatus(row.id, 'completed', row.endAt, null));
+        writes.push(this.#closeStored(row, 'completed', row.endAt, null));
         void store.addEvent('fault_expired_while_down', row.id, { end_at: row.endAt });
         expired++;
         continue;
       }
       if (row.source === 'policy' || row.source === 'toxiproxy') {
         // A policy re-opens its own application; a Toxiproxy toxic ends with its server.
-        writes.push(store.setApplicationStatus(row.id, 'cancelled', now, 'executor restarted'));
+        writes.push(this.#closeStored(row, 'cancelled', now, 'executor restarted'));
         expired++;
         continue;
       }
       const parsed = safeParsePlan(row.plan);
       if (!parsed.ok) {
-        writes.push(store.setApplicationStatus(row.id, 'failed', now, 'stored plan no longer valid'));
+        writes.push(this.#closeStored(row, 'failed', now, 'stored plan no longer valid'));
         failed++;
         continue;
       }
       if (row.startAt <= now && (parsed.plan.faultType === 'kill' || parsed.plan.faultType === 'restart')) {
         // A one-shot fault that was started before the crash has acted (or died with the
         // executor): never repeat a kill.
-        writes.push(store.setApplicationStatus(row.id, 'completed', now, null));
+        writes.push(this.#closeStored(row, 'completed', now, null));
         expired++;
         continue;
       }
@@ -305,6 +305,20 @@ export class Applications {
     }
     if (expired + rearmed + failed > 0) this.#o.logger?.info({ expired, rearmed, failed }, 'applications recovered from the state store');
     return { expired, rearmed, failed };
+  }
+
+  /** Ends a stored application that is not live; reads see the end before the store has it. */
+  #closeStored(row: ApplicationRow, status: ApplicationStatus, endedAt: number, error: string | null): Promise<void> {
+    const entry = { row: { ...row, status, endedAt, error }, effectId: row.id };
+    this.#recent.set(row.id, entry);
+    const written = this.#o.store.setApplicationStatus(row.id, status, endedAt, error);
+    written.then(
+      () => {
+        if (this.#recent.get(row.id) === entry) this.#recent.delete(row.id);
+      },
+      () => undefined,
+    );
+    return written;
   }
 
   #known(id: string): ApplicationRow | undefined {
