@@ -63,7 +63,12 @@ export const metricsSchema = z.object({
   logs: z.array(z.unknown()),
 });
 
-export const haltResultSchema = z.object({ status: z.literal('halted'), cancelled: z.number(), policies_removed: z.number() });
+export const haltResultSchema = z.object({
+  status: z.literal('halted'),
+  cancelled: z.number(),
+  policies_removed: z.number(),
+  revert_ms: z.number().describe('how long reverting everything took inside the executor (the store is not waited for)'),
+});
 
 export const proxySchema = z.object({
   name: z.string(),

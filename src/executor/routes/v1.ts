@@ -225,8 +225,10 @@ export function v1Routes(ctx: RouteContext): RouteDef[] {
         body: emptyBodySchema,
         responses: { 200: { description: 'halted', schema: haltResultSchema } },
         handler: async () => {
+          const t0 = performance.now();
           const r = await ctx.halt();
-          return { status: 'halted', cancelled: r.cancelled, policies_removed: r.policiesRemoved };
+          const revertMs = Math.round((performance.now() - t0) * 100) / 100;
+          return { status: 'halted', cancelled: r.cancelled, policies_removed: r.policiesRemoved, revert_ms: revertMs };
         },
       },
       {
