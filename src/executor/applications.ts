@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ValidationError, faultTimeIssues, safeParsePlan, toWirePlan, type FaultPlan } from '../plan/index.js';
+import { ValidationError, defaultRegistry, faultTimeIssues, safeParsePlan, toWirePlan, type FaultPlan } from '../plan/index.js';
 import type { Observation } from '../proxy/index.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { NotFoundError, StoreError } from './errors.js';
@@ -278,7 +278,7 @@ export class Applications {
         failed++;
         continue;
       }
-      if (row.startAt <= now && (parsed.plan.faultType === 'kill' || parsed.plan.faultType === 'restart')) {
+      if (row.startAt <= now && defaultRegistry.get(parsed.plan.faultType).oneShot === true) {
         // A one-shot fault that was started before the crash has acted (or died with the
         // executor): never repeat a kill.
         writes.push(this.#closeStored(row, 'completed', now, null));

@@ -48,7 +48,7 @@ export async function install(
 ): Promise<Installed> {
   if (target.kind === 'process') return installProcessFault(target.name, plan, deps.supervisor);
   const proxy = target.proxy;
-  if (plan.faultType === 'down') {
+  if (defaultRegistry.get(plan.faultType).listener === true) {
     const release = await deps.proxies.holdDown(proxy.name);
     return { oneShot: false, revert: release };
   }

@@ -22,12 +22,14 @@ export const MAX_BYTES = 2 ** 40;
  * toxics, HTTP faults, supervisor actions); this is the shared vocabulary.
  *
  * `listener: true` marks a TCP fault that acts on the proxy's listener (`down`) rather than on the
- * stream as a toxic.
+ * stream as a toxic; `oneShot: true` a fault that acts once and has nothing to revert.
  */
 export interface FaultTypeDef<T extends string = string, S extends z.ZodType = z.ZodType, G extends FaultTarget = FaultTarget, L extends boolean = boolean> {
   readonly type: T;
   readonly target: G;
   readonly listener?: L;
+  /** Acts once at its start and has nothing to revert (kill, restart): never repeated after an executor restart. */
+  readonly oneShot?: true;
   readonly description: string;
   readonly schema: S;
   readonly example: z.input<S>;

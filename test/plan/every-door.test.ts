@@ -56,6 +56,11 @@ describe('the registry', () => {
     expect([...toxicTypes, ...listenerFaultTypes, ...httpFaultTypes, ...processFaultTypes].sort()).toEqual(all);
   });
 
+  it('marks the faults that act once (kill, restart) and the one that acts on the listener (down)', () => {
+    expect(builtinFaultTypes.filter((d) => 'oneShot' in d && d.oneShot === true).map((d) => d.type)).toEqual(['kill', 'restart']);
+    expect([...listenerFaultTypes]).toEqual(['down']);
+  });
+
   it('has an example that its own schema accepts, for every fault type', () => {
     for (const def of builtinFaultTypes) expect(def.schema.safeParse(def.example).success, def.type).toBe(true);
   });

@@ -8,6 +8,7 @@ export const killSignals = ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP',
 export const kill = defineFaultType({
   type: 'kill',
   target: 'process',
+  oneShot: true,
   description: 'Sends signal (default SIGKILL) to the process; the supervisor restarts it per its policy.',
   schema: z.strictObject({
     signal: z.enum(killSignals, { error: `must be one of ${killSignals.join(', ')}` }).default('SIGKILL'),

@@ -5,6 +5,7 @@ import { defineFaultType } from '../fault-type.js';
 export const restart = defineFaultType({
   type: 'restart',
   target: 'process',
+  oneShot: true,
   description: 'Stops the process with its stop signal, then starts it again.',
   schema: z.strictObject({}),
   example: {},

@@ -177,7 +177,7 @@ describe('tcp proxy', () => {
       }
       throw new Error('accepted');
     };
-    expect(bad({ name: 's', type: 'slicer', stream: 'downstream', toxicity: 1, config: { averageSize: 10, sizeVariation: 10 } })).toEqual([
+    expect(bad({ name: 's', type: 'slicer', stream: 'downstream', toxicity: 1, config: { averageSize: 10, sizeVariation: 11 } })).toEqual([
       expect.objectContaining({ path: 'config.size_variation' }),
     ]);
     expect(bad({ name: 'l', type: 'latency', stream: 'downstream', toxicity: 1, config: { latency: -1 } })).toEqual([
