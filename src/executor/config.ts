@@ -53,7 +53,7 @@ export function addressOf(value: string): { host: string; port: number } | undef
   const i = value.lastIndexOf(':');
   if (i < 0) return undefined;
   const host = value.slice(0, i).replace(/^\[|\]$/g, '').toLowerCase();
-  return { host: host === '' ? '0.0.0.0' : host, port: Number(value.slice(i + 1)) };
+  return { host: host === '' ? '127.0.0.1' : host, port: Number(value.slice(i + 1)) };
 }
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1)$/;

@@ -198,3 +198,15 @@ export class UrlTooLongError extends FaultlineError {
     });
   }
 }
+
+/** The API would listen beyond loopback with no token: anyone on the network could inject faults. */
+export class TokenRequiredError extends FaultlineError {
+  override readonly name = 'TokenRequiredError';
+  constructor(listen: string) {
+    super(
+      'FL_ERR_EXECUTOR_TOKEN_REQUIRED',
+      `--listen ${listen} is reachable from the network and no token is set: set one with --token-file PATH (or FAULTLINE_TOKEN_FILE, FAULTLINE_TOKEN), or listen on 127.0.0.1, or pass --insecure to let anyone who reaches the port inject faults`,
+      { details: { listen } },
+    );
+  }
+}

@@ -9,7 +9,7 @@ import type { Supervisor } from '../supervisor/index.js';
 import type { AlertSignals } from '../telemetry/index.js';
 import { Applications } from './applications.js';
 import { parseConfig, splitHostPort, type ExecutorConfig } from './config.js';
-import { ListenError } from './errors.js';
+import { ListenError, TokenRequiredError } from './errors.js';
 import { registerExecutorMetrics } from './metrics.js';
 import { createTelemetry, defaultProxyFactory, startSupervisor, type TelemetryHandle } from './modules.js';
 import { Policies } from './policies.js';
@@ -17,7 +17,7 @@ import { ProxyManager, type ProxyFactory } from './proxies.js';
 import type { RouteContext } from './routes/v1.js';
 import { packageVersion } from '../common/index.js';
 import { buildServer } from './server.js';
-import type { Refusal } from './security.js';
+import { isLoopbackHost, type Refusal } from './security.js';
 import { Store } from './store.js';
 import { registerToxiproxyHook } from './toxiproxy-hook.js';
 
@@ -64,6 +64,11 @@ export interface StartExecutorOptions {
   readonly statePath?: string;
   /** Bearer token for mutating requests; default `FAULTLINE_TOKEN`. Empty = none. */
   readonly token?: string;
+  /**
+   * Listen beyond loopback without a token (anyone who reaches the port can inject faults).
+   * Without it, a non-loopback `listen` and no token throw `TokenRequiredError`.
+   */
+  readonly dangerouslyAllowInsecureListen?: boolean;
   /** Cap of every application; default the config's `max_duration_seconds` (600). */
   readonly maxDurationSeconds?: number;
   /** Where the supervisor writes `runs/<run_id>/manifest.json`. */
@@ -123,6 +128,9 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
     pino({ level: process.env.FAULTLINE_LOG_LEVEL ?? (options.embedded ? 'warn' : 'info'), base: { service: 'faultline', mode } });
   const listen = options.listen ?? config.listen ?? '127.0.0.1:8474';
   const token = options.token ?? process.env.FAULTLINE_TOKEN;
+  if ((token === undefined || token === '') && !isLoopbackHost(splitHostPort(listen).host) && !options.dangerouslyAllowInsecureListen) {
+    throw new TokenRequiredError(listen);
+  }
   const maxDurationMs = (options.maxDurationSeconds ?? config.max_duration_seconds) * 1000;
   const startedAt = Date.now();
 

@@ -365,3 +365,17 @@ describe('tokens, reads of process output, and the audit trail', () => {
     );
   });
 });
+
+describe('startExecutor on a non-loopback address', () => {
+  it('refuses to listen beyond loopback without a token unless told dangerouslyAllowInsecureListen', async () => {
+    await expect(startExecutor({ listen: '0.0.0.0:0', statePath: ':memory:', token: '' })).rejects.toMatchObject({ code: 'FL_ERR_EXECUTOR_TOKEN_REQUIRED' });
+    const ex = await startExecutor({ listen: '0.0.0.0:0', statePath: ':memory:', token: '', dangerouslyAllowInsecureListen: true });
+    try {
+      // Listening on every address: an address literal is us, a DNS name is not (rebinding).
+      expect((await raw(`http://127.0.0.1:${ex.port}`, 'GET', '/v1/health', { host: `192.0.2.7:${ex.port}` })).status).toBe(200);
+      expect((await raw(`http://127.0.0.1:${ex.port}`, 'GET', '/v1/health', { host: 'attacker.example' })).status).toBe(403);
+    } finally {
+      await ex.close();
+    }
+  });
+});
