@@ -63,7 +63,11 @@ export {
   type WindowStats,
   type LiveStats,
 } from './load/index.js';
-export { runProbe, runCheck, checkExpectations, metricValue, type ProbeEnv, type ProbeOutcome, type DrillExecutorClient } from './probes.js';
-export { runStep, type ActionEnv } from './actions.js';
-export { runDrill, checkDrill, runnablePhases, type RunOptions, type RunOutcome, type RunnablePhase, type ProgressEvent } from './runner.js';
+export { runProbe, runCheck, runStep, stepName } from './activities/run.js';
+export { checkExpectations } from './activities/expect.js';
+export { metricValue } from './activities/metric.js';
+export { activities, kindsWith, checkSchema } from './activities/index.js';
+export type { Activity, ActivityEnv, ActivityEnv as ProbeEnv, ActivityEnv as ActionEnv, ProbeOutcome, DrillExecutorClient } from './activities/types.js';
+export { checkDrill } from './check.js';
+export { runDrill, runnablePhases, type RunOptions, type RunOutcome, type RunnablePhase, type ProgressEvent } from './runner.js';
 export { createProgress, formatRunSummary, jsonSummary, type ProgressOptions } from './progress.js';

@@ -6,6 +6,8 @@ import type { Journal } from '../journal.js';
 
 /** The verdict in words, and how it should look (pass / fail / warn). */
 export function verdictLabel(j: Journal): { text: string; tone: 'pass' | 'fail' | 'warn' } {
+  if (j.status === 'partial') return { text: `PARTIAL — only up to --phase ${j.options.phase ?? '?'}; no verdict on the hypothesis`, tone: 'warn' };
+  if (j.status === 'inconclusive') return { text: 'INCONCLUSIVE — nothing failed, but a window probe had no data in its window', tone: 'warn' };
   switch (j.verdict.exitCode) {
     case 0:
       return { text: 'PASSED — hypothesis held and the system recovered', tone: 'pass' };
