@@ -112,6 +112,8 @@ class ManagedProcess {
   intent: 'run' | 'stop' | 'restart' = 'run';
 
   private readonly lines: string[] = [];
+  /** The child's last non-empty stderr line: what a crash-loop warning quotes. */
+  private lastStderr: string | null = null;
   private partial = '';
   private log: WriteStream | null = null;
   private readonly policy: RestartPolicy;
@@ -204,7 +206,11 @@ class ManagedProcess {
       else this.sup.logger.warn({ process: this.name, err: err.message }, 'child process error');
     });
     child.stdout?.on('data', (chunk: Buffer) => this.output(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => this.output(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.output(chunk);
+      const last = chunk.toString('utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '').at(-1);
+      if (last !== undefined) this.lastStderr = last.slice(0, 500);
+    });
     return child;
   }
 
@@ -312,6 +318,11 @@ class ManagedProcess {
     } else if (next.kind === 'restart') {
       const retryAt = Date.now() + next.delayMs;
       const recovery = restartRecord('exit');
+      // A restart that must wait is a crash loop (the first restart is immediate): say so, and why.
+      this.sup.logger.warn(
+        { process: this.name, attempt: next.attempt, delay_ms: next.delayMs, code, signal, last_stderr: this.lastStderr },
+        'process is crash-looping: restarting after a backoff',
+      );
       this.setState({ kind: 'backoff', attempt: next.attempt, retryAt });
       this.backoffTimer = setTimeout(() => {
         this.backoffTimer = null;
