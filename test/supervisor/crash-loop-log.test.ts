@@ -36,6 +36,7 @@ describe('a crash-looping child', () => {
     });
     await sup.start();
     const warned = await until(() => logs.find((l) => l.level === 'warn' && /crash-looping/.test(l.msg ?? '')), 20_000);
+    if (warned === undefined) throw new Error('no crash-loop warning');
     expect(warned.obj).toMatchObject({ process: 'broken', code: 3, last_stderr: 'fatal: cannot read /etc/broken.conf' });
     expect(warned.obj.delay_ms).toBeGreaterThan(0);
     // The first restart is immediate and is no crash loop yet: no warning before the second exit.
