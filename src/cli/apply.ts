@@ -11,6 +11,7 @@ function clientFor(opts: ExecutorCliOptions): HttpExecutorClient {
     baseUrl: opts.executor,
     ...(opts.token !== undefined ? { token: opts.token } : {}),
     retry: { maxAttempts: 2, initialDelayMs: 100 },
+    source: 'cli',
   });
 }
 

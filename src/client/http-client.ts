@@ -57,6 +57,11 @@ export interface HttpExecutorClientOptions {
   readonly healthCheckIntervalMs?: number;
   /** An undici dispatcher to use instead of the client's own agent. */
   readonly dispatcher?: Dispatcher;
+  /**
+   * Which door the faults this client applies come through, as `GET /v1/faults` lists them
+   * (`source`): `drill` for the drill runner, `cli` for the CLI; default `v1`.
+   */
+  readonly source?: 'v1' | 'drill' | 'cli';
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -89,6 +94,7 @@ function isExecutorFailure(err: unknown): boolean {
 export class HttpExecutorClient implements ExecutorClient {
   readonly baseUrl: string;
   readonly #token: string | undefined;
+  readonly #source: 'v1' | 'drill' | 'cli';
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   readonly #readTimeoutMs: number;
@@ -102,6 +108,7 @@ export class HttpExecutorClient implements ExecutorClient {
   constructor(options: HttpExecutorClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#token = options.token ?? process.env.FAULTLINE_TOKEN;
+    this.#source = options.source ?? 'v1';
     this.#readTimeoutMs = options.readTimeoutMs ?? 10_000;
     this.#healthIntervalMs = options.healthCheckIntervalMs ?? 5_000;
     this.#ownsDispatcher = options.dispatcher === undefined;
@@ -275,6 +282,7 @@ export class HttpExecutorClient implements ExecutorClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    if (this.#source !== 'v1') headers['x-faultline-source'] = this.#source;
     const url = `${this.baseUrl}${path}`;
     let res: Dispatcher.ResponseData;
     try {

@@ -1,32 +1,15 @@
-import type { FaultPlan, FaultPlanWire } from '../plan/index.js';
+import type { ApplicationStatus, ApplyResultWire, Camelize, FaultPlan, FaultPlanWire, FaultSource, MetricsWire, StatusWire } from '../plan/index.js';
 
-export type ApplicationStatus = 'pending' | 'running' | 'completed' | 'cancelled' | 'failed';
+export type { ApplicationStatus, FaultSource };
 
-/** `POST /v1/faults/apply`'s answer. */
-export interface ApplyResult {
-  readonly applyId: string;
-  readonly status: 'applied' | 'scheduled';
-}
+/** `POST /v1/faults/apply`'s answer (the wire shape is the plan module's `applyResultSchema`). */
+export type ApplyResult = Readonly<Pick<Camelize<ApplyResultWire>, 'applyId' | 'status'>> & Readonly<Partial<Pick<Camelize<ApplyResultWire>, 'startTime' | 'endTime'>>>;
 
-/** `GET /v1/faults/:apply_id/status`. Times are ISO strings (null until known). */
-export interface FaultStatus {
-  readonly applyId: string;
-  readonly status: ApplicationStatus;
-  readonly startTime: string | null;
-  readonly endTime: string | null;
-  readonly errorMsg: string | null;
-}
+/** `GET /v1/faults/:apply_id/status` (`statusSchema`, camelCase). Times are ISO strings. */
+export type FaultStatus = Readonly<Camelize<StatusWire>>;
 
-/** `GET /v1/faults/:apply_id/metrics`. */
-export interface FaultMetrics {
-  readonly applyId: string;
-  readonly requests: number;
-  readonly faulted: number;
-  readonly statusCodes: Readonly<Record<string, number>>;
-  readonly latencyMs: { readonly avg: number; readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number };
-  readonly errorRate: number;
-  readonly logs: readonly unknown[];
-}
+/** `GET /v1/faults/:apply_id/metrics` (`metricsSchema`, camelCase). */
+export type FaultMetrics = Readonly<Camelize<MetricsWire>>;
 
 /** What {@link ExecutorClient.applyAndObserve} returns: the plan, how it ended, and what was seen. */
 export interface RawObservation {

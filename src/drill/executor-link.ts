@@ -61,7 +61,7 @@ export class ExecutorLink {
       this.url = String(renderValue(ex.url ?? '', ctx()));
     }
     this.journal.executor.url = this.url;
-    this.client = new HttpExecutorClient({ baseUrl: this.url, ...(token !== undefined ? { token } : {}), retry: { maxAttempts: 3, initialDelayMs: 50 }, readTimeoutMs: 10_000 });
+    this.client = new HttpExecutorClient({ baseUrl: this.url, ...(token !== undefined ? { token } : {}), retry: { maxAttempts: 3, initialDelayMs: 50 }, readTimeoutMs: 10_000, source: 'drill' });
     await this.#refreshProxies();
   }
 

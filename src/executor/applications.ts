@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ValidationError, defaultRegistry, faultTimeIssues, safeParsePlan, toWirePlan, type FaultPlan } from '../plan/index.js';
+import { ValidationError, defaultRegistry, faultTimeIssues, safeParsePlan, toWirePlan, type FaultPlan, type MetricsWire, type StatusWire } from '../plan/index.js';
 import type { Observation } from '../proxy/index.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { NotFoundError, StoreError } from './errors.js';
@@ -24,28 +24,11 @@ import { install, resolveTarget, type Installed } from './install.js';
 import type { ProxyManager } from './proxies.js';
 import type { ApplicationRow, ApplicationStatus, FaultSource, Store } from './store.js';
 
-/** `GET /v1/faults/:apply_id/status` (wire form). */
-export interface StatusView {
-  readonly apply_id: string;
-  readonly service: string;
-  readonly fault_type: string;
-  readonly source: FaultSource;
-  readonly status: ApplicationStatus;
-  readonly start_time: string;
-  readonly end_time: string;
-  readonly error_msg: string | null;
-}
+/** `GET /v1/faults/:apply_id/status` (wire form; the schema is the plan module's). */
+export type StatusView = StatusWire;
 
 /** `GET /v1/faults/:apply_id/metrics` (wire form). */
-export interface MetricsView {
-  readonly apply_id: string;
-  readonly requests: number;
-  readonly faulted: number;
-  readonly status_codes: Record<string, number>;
-  readonly latency_ms: { avg: number; p50: number; p95: number; p99: number; max: number };
-  readonly error_rate: number;
-  readonly logs: unknown[];
-}
+export type MetricsView = MetricsWire;
 
 /** Why an application ended. */
 export type EndCause = 'end' | 'cancel' | 'halt' | 'stop' | 'removed' | 'failed';

@@ -33,42 +33,8 @@ export const errorSchema = z.object({
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
-export const applyResultSchema = z.object({
-  apply_id: z.string(),
-  status: z.enum(['applied', 'scheduled']),
-  start_time: z.string(),
-  end_time: z.string(),
-});
-
-export const statusSchema = z.object({
-  apply_id: z.string(),
-  service: z.string(),
-  fault_type: z.string(),
-  source: z.enum(['v1', 'policy', 'toxiproxy', 'process', 'drill', 'cli']).describe('the door the fault came through'),
-  status: z.enum(['pending', 'running', 'completed', 'cancelled', 'failed']),
-  start_time: z.string().describe('ISO 8601, absolute'),
-  end_time: z.string().describe('ISO 8601, absolute (planned end while pending or running)'),
-  error_msg: z.string().nullable(),
-});
-
-export const faultListSchema = z.object({ faults: z.array(statusSchema) });
-
-export const metricsSchema = z.object({
-  apply_id: z.string(),
-  requests: z.number(),
-  faulted: z.number(),
-  status_codes: z.record(z.string(), z.number()),
-  latency_ms: z.object({ avg: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() }),
-  error_rate: z.number(),
-  logs: z.array(z.unknown()),
-});
-
-export const haltResultSchema = z.object({
-  status: z.literal('halted'),
-  cancelled: z.number(),
-  policies_removed: z.number(),
-  revert_ms: z.number().describe('how long reverting everything took inside the executor (the store is not waited for)'),
-});
+/** The fault answers are defined once, in the plan module (the client and drills read them too). */
+export { applyResultSchema, statusSchema, faultListSchema, metricsSchema, haltResultSchema } from '../plan/index.js';
 
 export const proxySchema = z.object({
   name: z.string(),

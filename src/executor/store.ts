@@ -20,14 +20,10 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { faultSources, type ApplicationStatus, type FaultSource } from '../plan/index.js';
 import { StateLockedError, StoreError } from './errors.js';
 
-export type ApplicationStatus = 'pending' | 'running' | 'completed' | 'cancelled' | 'failed';
-
-/** Which door a fault came through. */
-export type FaultSource = 'v1' | 'policy' | 'toxiproxy' | 'process' | 'drill' | 'cli';
-/** Every {@link FaultSource}. */
-export const faultSources: readonly FaultSource[] = ['v1', 'policy', 'toxiproxy', 'process', 'drill', 'cli'];
+export type { ApplicationStatus, FaultSource };
 
 /** One fault application as stored. Times are epoch ms. */
 export interface ApplicationRow {

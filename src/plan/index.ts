@@ -42,3 +42,18 @@ export {
   type PlanParseResult,
   type HttpMethod,
 } from './fault-plan.js';
+export {
+  faultSources,
+  applicationStatuses,
+  applyResultSchema,
+  statusSchema,
+  faultListSchema,
+  metricsSchema,
+  haltResultSchema,
+  type FaultSource,
+  type ApplicationStatus,
+  type ApplyResultWire,
+  type StatusWire,
+  type MetricsWire,
+  type HaltResultWire,
+} from './api.js';

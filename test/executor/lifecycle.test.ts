@@ -14,6 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino from 'pino';
 import { request } from 'undici';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { HttpExecutorClient } from '../../src/client/index.js';
 import { Store, startExecutor, type Executor } from '../../src/executor/index.js';
 import { runCli } from '../helpers/cli.js';
 import { call, probe, sleep, startUpstream } from './helpers.js';
@@ -393,6 +394,18 @@ describe('the fault lifecycle', () => {
     expect(((await call(ex.url, 'GET', '/proxies/db/toxics')).body as unknown[]).length).toBe(1);
     const live = ((await call(ex.url, 'GET', '/v1/faults')).body.faults as Array<{ source: string; status: string }>).filter((f) => f.status === 'running');
     expect(live.map((f) => f.source)).toEqual(['v1']);
+  });
+
+  it('the client names its door: drills and the CLI apply with source drill / cli', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'faultline-lifecycle-'));
+    const ex = await start();
+    for (const source of ['drill', 'cli'] as const) {
+      const client = new HttpExecutorClient({ baseUrl: ex.url, source });
+      const r = await client.apply({ service: 'web', fault_type: 'abort', api: `/${source}`, duration_seconds: 60 });
+      const st = await client.status(r.applyId);
+      expect(st).toMatchObject({ applyId: r.applyId, source, status: 'running', faultType: 'abort' });
+    }
+    expect((await call(ex.url, 'POST', '/v1/halt', {})).body.cancelled).toBe(2);
   });
 
   it('retention prunes ended applications and events beyond max_rows as it goes', async () => {
