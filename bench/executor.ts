@@ -5,7 +5,11 @@
  *       proxy that sees the fault (an HTTP abort rule, 503);
  *   (2) DELETE → clean: from `DELETE /v1/faults/:id` returning to the first clean probe (200).
  *
- * Both include one probe round trip, so the floor is printed beside them, and how often the very
+ *   (3) halt with 100 active faults across doors (40 v1 HTTP rules, 20 v1 TCP toxics, 20
+ *       Toxiproxy-API toxics, 10 policies, 10 drill-sourced rules): the POST /v1/halt round trip
+ *       and the executor's own `revert_ms`, p50/p99 over `--halt-rounds` rounds (default 20).
+ *
+ * (1) and (2) include one probe round trip, so the floor is printed beside them, and how often the very
  * first probe after the answer already saw the change (then the change took effect before the
  * answer left, and the time is all probe round trip): a probe through the
  * clean proxy, and a probe straight to the upstream. Two executors side by side in one run: a
@@ -24,6 +28,8 @@ interface Target {
   readonly label: string;
   readonly api: string;
   readonly proxy: string;
+  /** A TCP proxy to the same upstream. */
+  readonly tcp: string;
   close(): Promise<void>;
 }
 
@@ -91,14 +97,15 @@ async function measure(target: Target, upstreamPort: number, tries: number): Pro
   return out;
 }
 
+const proxiesConfig = (upstreamPort: number) => [
+  { name: 'web', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}`, protocol: 'http' },
+  { name: 'db', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}`, protocol: 'tcp' },
+];
+
 async function daemonTarget(upstreamPort: number): Promise<Target> {
-  const d = await startDaemon({
-    config: { proxies: [{ name: 'web', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}`, protocol: 'http' }] },
-    env: { FAULTLINE_LOG_LEVEL: 'error' },
-  });
-  const res = await fetch(`${d.url}/v1/proxies/web`);
-  const { listen } = (await res.json()) as { listen: string };
-  return { label: 'faultline serve (child)', api: d.url, proxy: listen, close: async () => void (await d.stop()) };
+  const d = await startDaemon({ config: { proxies: proxiesConfig(upstreamPort) }, env: { FAULTLINE_LOG_LEVEL: 'error' } });
+  const listen = async (name: string): Promise<string> => ((await (await fetch(`${d.url}/v1/proxies/${name}`)).json()) as { listen: string }).listen;
+  return { label: 'faultline serve (child)', api: d.url, proxy: await listen('web'), tcp: await listen('db'), close: async () => void (await d.stop()) };
 }
 
 async function embeddedTarget(upstreamPort: number): Promise<Target> {
@@ -106,15 +113,51 @@ async function embeddedTarget(upstreamPort: number): Promise<Target> {
     listen: '127.0.0.1:0',
     statePath: ':memory:',
     logger: pino({ level: 'error' }),
-    config: { proxies: [{ name: 'web', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}`, protocol: 'http' }] },
+    config: { proxies: proxiesConfig(upstreamPort) },
   });
-  return { label: 'startExecutor (embedded)', api: ex.url, proxy: ex.proxies.require('web').listen, close: () => ex.close() };
+  return { label: 'startExecutor (embedded)', api: ex.url, proxy: ex.proxies.require('web').listen, tcp: ex.proxies.require('db').listen, close: () => ex.close() };
+}
+
+/** Opens 100 faults across doors, halts, and checks nothing is left; returns the halt's timings. */
+async function haltRounds(target: Target, rounds: number): Promise<{ halt_call: number[]; revert_ms: number[] }> {
+  const api = new Pool(target.api, { connections: 8 });
+  const send = async (method: 'POST' | 'DELETE', path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> => {
+    const res = await api.request({ method, path, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+    const text = await res.body.text();
+    return { status: res.statusCode, body: text === '' ? null : (JSON.parse(text) as unknown) };
+  };
+  const out = { halt_call: [] as number[], revert_ms: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    const opens: Array<Promise<{ status: number; body: unknown }>> = [];
+    for (let i = 0; i < 40; i++) opens.push(send('POST', '/v1/faults/apply', { service: 'web', fault_type: 'abort', api: `/v1-${i}`, duration_seconds: 60 }));
+    for (let i = 0; i < 20; i++) opens.push(send('POST', '/v1/faults/apply', { service: 'db', fault_type: 'latency', fault_config: { latency: 1 }, percentage: 0, duration_seconds: 60 }));
+    for (let i = 0; i < 20; i++) opens.push(send('POST', '/proxies/db/toxics', { name: `tp-${i}`, type: 'latency', toxicity: 0, attributes: { latency: 1 } }));
+    for (let i = 0; i < 10; i++) opens.push(send('POST', '/v1/policies', { id: `p-${i}`, service: 'web', fault_type: 'abort', api: `/p-${i}`, duration_seconds: 60 }));
+    for (let i = 0; i < 10; i++) {
+      opens.push(send('POST', '/v1/faults/apply', { service: 'web', fault_type: 'delay', api: `/d-${i}`, fault_config: { delay_ms: 1000 }, duration_seconds: 60 }, { 'x-faultline-source': 'drill' }));
+    }
+    const answers = await Promise.all(opens);
+    const bad = answers.filter((a) => a.status >= 300);
+    if (bad.length > 0) throw new Error(`${bad.length} faults were not opened: ${JSON.stringify(bad[0])}`);
+    const t0 = performance.now();
+    const h = await send('POST', '/v1/halt', {});
+    out.halt_call.push(performance.now() - t0);
+    const body = h.body as { cancelled: number; revert_ms: number };
+    if (body.cancelled !== 100) throw new Error(`halt cancelled ${body.cancelled}, not 100`);
+    out.revert_ms.push(body.revert_ms);
+    const health = (await (await api.request({ method: 'GET', path: '/v1/health' })).body.json()) as { active_faults: number };
+    if (health.active_faults !== 0) throw new Error(`${health.active_faults} faults left after halt`);
+  }
+  await api.close();
+  return out;
 }
 
 /** Runs the benchmark and prints the table. */
 export async function main(args: string[]): Promise<void> {
   const i = args.indexOf('--tries');
   const tries = i >= 0 ? Number(args[i + 1]) : 200;
+  const h = args.indexOf('--halt-rounds');
+  const rounds = h >= 0 ? Number(args[h + 1]) : 20;
   const upstream: Server = createServer((req, res) => {
     req.resume();
     res.end('ok');
@@ -126,7 +169,7 @@ export async function main(args: string[]): Promise<void> {
   for (const make of [daemonTarget, embeddedTarget]) {
     const target = await make(upstreamPort);
     try {
-      rows.push([target.label, await measure(target, upstreamPort, tries)]);
+      rows.push([target.label, { ...(await measure(target, upstreamPort, tries)), ...(await haltRounds(target, rounds)) }]);
     } finally {
       await target.close();
     }
@@ -137,12 +180,14 @@ export async function main(args: string[]): Promise<void> {
   const metrics: Array<[string, string]> = [
     ['apply_effective', 'POST apply returned -> fault seen on data path'],
     ['delete_clean', 'DELETE returned -> clean traffic'],
+    ['halt_call', 'halt, 100 faults across doors: round trip'],
+    ['revert_ms', 'halt, 100 faults: revert inside the executor'],
     ['apply_call', 'POST /v1/faults/apply round trip'],
     ['delete_call', 'DELETE /v1/faults/:id round trip'],
     ['probe_proxy', 'floor: one probe through the clean proxy'],
     ['probe_direct', 'floor: one probe straight to the upstream'],
   ];
-  process.stdout.write(`\nexecutor: ${tries} tries each, ms (target: apply->effective and DELETE->clean p99 < 5 ms)\n\n`);
+  process.stdout.write(`\nexecutor: ${tries} tries each, ${rounds} halt rounds, ms (target: apply->effective and DELETE->clean p99 < 5 ms)\n\n`);
   const header = `${'measure'.padEnd(50)}${rows.map(([l]) => `| ${l.padEnd(30)}`).join('')}\n${' '.repeat(50)}${rows.map(() => `| ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)}       `).join('')}\n`;
   process.stdout.write(header);
   for (const [key, label] of metrics) {
