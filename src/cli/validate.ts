@@ -29,7 +29,8 @@ export function registerValidate(program: Command): void {
     .action(async (file: string, opts: { json?: boolean }) => {
       try {
         const drill = await loadDrill(file);
-        const summary = { valid: true, name: drill.name, preflight: drill.preflight.length, steps: drill.method.length, probes: drill.steadyState.probes.length + drill.verify.probes.length };
+        for (const w of drill.warnings ?? []) if (!opts.json) process.stderr.write(`faultline: warning: ${w.path}: ${w.message}\n`);
+        const summary = { valid: true, warnings: drill.warnings ?? [], name: drill.name, preflight: drill.preflight.length, steps: drill.method.length, probes: drill.steadyState.probes.length + drill.verify.probes.length };
         if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else process.stdout.write(`${file}: valid drill '${drill.name}' (${summary.preflight} preflight checks, ${summary.steps} method steps, ${summary.probes} probes)\n`);
         process.exitCode = ExitCode.Ok;

@@ -137,8 +137,16 @@ export class ExecutorLink {
           if (st.startTime) f.start = st.startTime;
           if (st.endTime) f.end = st.endTime;
           const obs = await client.metrics(f.applyId);
-          // The last few log lines are enough for a report; the executor keeps the rest.
-          f.observation = Array.isArray(obs.logs) ? { ...obs, logs: obs.logs.slice(-10) } : { ...obs };
+          // snake_case like the rest of the report; the last few log lines are enough (the executor keeps the rest).
+          f.observation = {
+            apply_id: obs.applyId,
+            requests: obs.requests,
+            faulted: obs.faulted,
+            status_codes: obs.statusCodes,
+            latency_ms: obs.latencyMs,
+            error_rate: obs.errorRate,
+            logs: Array.isArray(obs.logs) ? obs.logs.slice(-10) : [],
+          };
         } catch (err) {
           f.observation = { error: errMsg(err) };
         }

@@ -111,8 +111,12 @@ const faultRecord = z.object({
   start: isoOrNull,
   end: isoOrNull,
   status: z.string(),
-  /** The executor's observation of the fault (requests, faulted, status codes, latency), when available. */
-  observation: opaque,
+  /**
+   * The executor's observation of the fault, snake_case like the rest of the report:
+   * `{apply_id, requests, faulted, status_codes, latency_ms: {avg, p50, p95, p99, max}, error_rate, logs}`;
+   * for kill and pause the process as the executor showed it; `{error}` when it could not be read.
+   */
+  observation: opaque.describe('The executor observation of the fault, snake_case: {apply_id, requests, faulted, status_codes, latency_ms: {avg, p50, p95, p99, max}, error_rate, logs}; for kill/pause the process view; {error} when unreadable'),
 });
 
 const timelineBucket = z.object({

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { camelCase, fieldIssues, formatPath, type Camelize, type FieldIssue } from '../plan/index.js';
 import { DrillInvalidError, DrillReadError } from './errors.js';
 import { checkEmbeddedConfig } from './embedded.js';
+import { afterWindowWarning } from './timing.js';
 import { checkExpression, collectExpressions } from './template.js';
 
 import { checkSchema, kindsWith, probeSchema, stepSchema, useOf } from './activities/index.js';
@@ -144,7 +145,11 @@ export const drillSchema = z.strictObject({
 /** A drill file, wire form (defaults filled). */
 export type DrillWire = z.output<typeof drillSchema>;
 /** A validated drill in code form. */
-export type Drill = Camelize<DrillWire> & { readonly file: string | null };
+export type Drill = Camelize<DrillWire> & {
+  readonly file: string | null;
+  /** What `faultline validate` warns about (the drill is valid). */
+  readonly warnings?: readonly FieldIssue[];
+};
 export type LoadSpec = NonNullable<Drill['load']>;
 export type StopConditionSpec = Drill['stopConditions'][number];
 
@@ -304,7 +309,8 @@ export function safeParseDrill(input: unknown, file: string | null = null): Dril
   if (!result.success) return { ok: false, issues: fieldIssues(result.error, input) };
   const issues = crossCheck(result.data);
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, drill: { ...(camelizeSpec(result.data) as Camelize<DrillWire>), file } };
+  const warning = afterWindowWarning(result.data);
+  return { ok: true, drill: { ...(camelizeSpec(result.data) as Camelize<DrillWire>), file, warnings: warning ? [warning] : [] } };
 }
 
 /**

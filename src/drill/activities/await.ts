@@ -9,6 +9,7 @@ export const awaitKind = defineActivity({
   kind: 'await',
   step: stepUse({
     render: false,
+    timing: (s) => ({ blocksS: s.timeout_s }),
     validate: (s, v) => s.probes.forEach((p, i) => v.probe(p, ['probes', i])),
     schema: z.strictObject({
       kind: z.literal('await'),

@@ -25,6 +25,10 @@ export const fault = defineActivity({
   step: stepUse({
     needsExecutor: true,
     injects: true,
+    timing(s) {
+      const lasts = Number(s.plan.start_delay_ms ?? 0) / 1000 + Number(s.plan.duration_seconds ?? 60);
+      return Number.isFinite(lasts) ? { blocksS: s.wait ? lasts : 0, endsAfterS: lasts } : {};
+    },
     schema: z
       .strictObject({
         kind: z.literal('fault'),

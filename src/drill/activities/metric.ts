@@ -64,6 +64,7 @@ export const metric = defineActivity({
   kind: 'metric',
   probe: probeUse({
     render: false,
+    windowed: true,
     validate(p, v) {
       if (!v.hasLoad) v.issue(['metric'], 'a metric probe needs a load section');
       else if (p.stream !== undefined && !v.streams.has(p.stream)) v.issue(['stream'], `no load stream or template named '${p.stream}'`);

@@ -8,6 +8,7 @@ export const pause = defineActivity({
   step: stepUse({
     needsExecutor: true,
     injects: true,
+    timing: (s) => ({ endsAfterS: s.duration_s }),
     schema: z.strictObject({ kind: z.literal('pause'), ...stepCommon, process: name, duration_s: positiveSeconds }),
     async run(s, env, call) {
       if (!env.client) throw new Error('this step needs an executor (set `executor:` in the drill)');

@@ -101,6 +101,8 @@ export interface ProbeUse<S extends z.ZodType = z.ZodType> extends UseCommon<S> 
   /** False when the runner renders templates itself (a metric probe reads no template). */
   readonly render?: boolean;
   run(probe: Camelize<z.output<S>>, env: ActivityEnv): Promise<ProbeVerdict>;
+  /** It measures the load over a window (the steady state `after` needs load left after the faults). */
+  readonly windowed?: boolean;
 }
 
 /** The step use of a kind. */
@@ -110,6 +112,11 @@ export interface StepUse<S extends z.ZodType = z.ZodType> extends UseCommon<S> {
   run(step: Camelize<z.output<S>>, env: ActivityEnv, call: StepCall): Promise<StepOutcome>;
   /** It injects a fault: `verify.recovery_within_s` measures from its end. */
   readonly injects?: boolean;
+  /**
+   * How long it can hold the method (`blocksS`) and how long after its start its effect can last
+   * (`endsAfterS`), as far as the file says; for `faultline validate`'s after-window warning.
+   */
+  timing?(step: z.output<S>): { readonly blocksS?: number; readonly endsAfterS?: number };
 }
 
 /** The preflight-check use of a kind: answers a message, throws when the check fails. */

@@ -7,6 +7,7 @@ import { defineActivity, stepUse } from './types.js';
 export const wait = defineActivity({
   kind: 'wait',
   step: stepUse({
+    timing: (s) => ({ blocksS: s.seconds }),
     schema: z.strictObject({ kind: z.literal('wait'), ...stepCommon, seconds }),
     async run(s, env) {
       const completed = await sleep(s.seconds * 1000, env.signal);
