@@ -379,3 +379,22 @@ describe('startExecutor on a non-loopback address', () => {
     }
   });
 });
+
+describe('toxic names on the Toxiproxy routes', () => {
+  it('follow the name rule, so that every toxic can be named in a URL again', async () => {
+    const ex = await startExecutor({ listen: '127.0.0.1:0', statePath: ':memory:', token: '', config: { proxies: [{ name: 'db', upstream: '127.0.0.1:9' }] } });
+    try {
+      for (const name of ['../../x', 'a b', 'x'.repeat(250), '..', 'ünï']) {
+        const r = await call(ex.url, 'POST', '/proxies/db/toxics', { name, type: 'latency', attributes: { latency: 1 } });
+        expect(r.status, name.slice(0, 20)).toBe(400);
+        expect(r.body.error).toMatch(/^bad request body: name/);
+      }
+      const ok = await call(ex.url, 'POST', '/proxies/db/toxics', { type: 'latency', attributes: { latency: 1 } });
+      expect(ok.status).toBe(200);
+      expect(ok.body.name).toBe('latency_downstream');
+      expect((await call(ex.url, 'DELETE', '/proxies/db/toxics/latency_downstream')).status).toBe(204);
+    } finally {
+      await ex.close();
+    }
+  });
+});

@@ -283,7 +283,7 @@ export async function registerToxiproxyApi(
       if (stream !== 'upstream' && stream !== 'downstream') throw new ApiError('stream was invalid, can be either upstream or downstream', 400);
       const attributes = body.attributes ?? {};
       if (!isObject(attributes)) throw badBody('attributes must be an object');
-      const name = optString(body, 'name') || `${type}_${stream}`;
+      const name = checked(nameSchema, 'name', optString(body, 'name') || `${type}_${stream}`, '');
       if (p.listToxics().some((t) => t.name === name)) throw new ApiError('toxic already exists', 409);
       const config = toxicConfig(type as ToxicType, attributes);
       const plan = parsePlan({
