@@ -3,7 +3,7 @@
  * every `recovery_poll_ms`. A run whose fault never took effect measures nothing.
  */
 import { sleep } from '../common/index.js';
-import type { Probe } from './activities/index.js';
+import { useOf, type Probe } from './activities/index.js';
 import { runProbe } from './activities/run.js';
 import type { ActivityEnv } from './activities/types.js';
 import type { Journal, ProbeResult, RecoveryRecord } from './journal.js';
@@ -65,7 +65,7 @@ export async function recover(drill: Drill, journal: Journal, lastEnd: number | 
     journal.verdict.reasons.push('no fault took effect: recovery was not measured');
     return;
   }
-  const probes = drill.verify.recoveryProbes ?? drill.steadyState.probes.filter((p) => p.kind !== 'metric');
+  const probes = drill.verify.recoveryProbes ?? drill.steadyState.probes.filter((p) => useOf(p.kind, 'probe')?.windowed !== true);
   const m = await measureRecovery({ probes, withinS: within, lastEnd, pollMs: drill.verify.recoveryPollMs, env, stopped });
   journal.recovery = m.record;
   for (const r of m.steady) emit({ type: 'probe', when: 'recovery', result: r });

@@ -148,7 +148,9 @@ method:
     expect(late.warnings?.[0]?.message).toContain('lengthen load.duration_s');
   }, 30_000);
 
-  it('stop conditions take the one duration grammar: 500ms, 5s, 1m', () => {
+  it('stop conditions and waits take the one duration grammar: 500ms, 5s, 1m', () => {
+    expect(parseDrill('name: w\nmethod:\n  - { kind: wait, seconds: 500ms }\n  - { kind: wait, seconds: 1m }\n  - { kind: wait, seconds: 2 }\n').method.map((s) => (s as { seconds: number }).seconds)).toEqual([0.5, 60, 2]);
+    expect(issues('name: w\nmethod:\n  - { kind: wait, seconds: soon }\n')).toEqual(['method[0].seconds: must be a number of seconds or a duration like 500ms, 5s, 1m']);
     for (const d of ['500ms', '5s', '1m']) expect(() => parseDrill(`name: d\nload: { url: "http://127.0.0.1:1/", rate_per_s: 1, duration_s: 1 }\nstop_conditions: ["error_rate > 0.5 for ${d}"]\n`)).not.toThrow();
     expect(issues(`name: d\nload: { url: "http://127.0.0.1:1/", rate_per_s: 1, duration_s: 1 }\nstop_conditions: ["error_rate > 0.5 for 5"]\n`)[0]).toContain('stop_conditions[0]');
   });
