@@ -204,13 +204,20 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
       cleanups.push(() => supervisor.stop());
     }
 
-    if (applications && policies) {
+    if (mode === 'supervisor') {
+      // `faultline supervise`: process faults go through the same lifecycle (one scheduler ends
+      // them, pauses stack), kept in memory: this mode has no state file.
+      const memory = new Store(':memory:', { logger });
+      cleanups.push(() => memory.close());
+      applications = new Applications({ store: memory, proxies, supervisor: supervisorRef, maxDurationMs, logger });
+    }
+    if (applications) {
       const a = applications;
       // Faults come off before the proxies and processes go away (policies stay stored).
       cleanups.push(async () => {
         await a.cancelAll('executor stopped', 'stop');
       });
-      await policies.recover();
+      await policies?.recover();
       await applications.recover();
     }
 

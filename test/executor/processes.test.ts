@@ -190,7 +190,16 @@ describe('process routes against a real supervised child', () => {
     expect((await call(d.url, 'POST', '/v1/faults/apply', { service: 'solo', fault_type: 'kill' })).status).toBe(404);
     const pid = (await appPid(port2))!;
     expect((await call(d.url, 'POST', '/v1/processes/solo/kill', {})).status).toBe(200);
-    await servingWithNewPid(port2, pid);
+    const pid2 = await servingWithNewPid(port2, pid);
+    // Pauses here go through the same lifecycle: counted in active_faults, capped, ended by resume.
+    expect((await call(d.url, 'POST', '/v1/processes/solo/pause', { duration_ms: 604_800_000 })).status).toBe(400);
+    expect((await call(d.url, 'POST', '/v1/processes/solo/pause', { duration_ms: 60_000 })).status).toBe(200);
+    expect((await call(d.url, 'POST', '/v1/processes/solo/pause', { duration_ms: 60_000 })).status).toBe(200);
+    expect((await call(d.url, 'GET', '/v1/health')).body.active_faults).toBe(2);
+    expect(await stopsAnswering(port2)).toBe(true);
+    expect((await call(d.url, 'POST', '/v1/processes/solo/resume', {})).body.paused).toBe(false);
+    expect(await appPid(port2, 2000)).toBe(pid2);
+    expect((await call(d.url, 'GET', '/v1/health')).body.active_faults).toBe(0);
     const exit = await d.stop();
     expect(exit.code).toBe(0);
     // Stopping the supervisor stopped its child.
