@@ -1,8 +1,9 @@
 /**
  * Vitest global setup: runs once in the main process before any test file.
  *
- * 1. Builds `dist/` (`tsc -p tsconfig.build.json`) when a source is newer than the last build,
- *    so that tests can run the shipped CLI (`dist/cli/main.js`, see `test/helpers/cli.ts`).
+ * 1. Builds `dist/` (`npm run build`: tsc, then the payment example's bundles) when a source is
+ *    newer than the last build, so that tests run the shipped CLI (`dist/cli/main.js`, see
+ *    `test/helpers/cli.ts`) and the shipped example.
  *    `FAULTLINE_TEST_BUILD=always` forces the build, `=never` skips it.
  * 2. Gives the workers a folder where a test that skips for a missing tool leaves a note
  *    (`test/helpers/tools.ts`); the teardown prints them as one line with the install command.
@@ -28,6 +29,7 @@ function newestInput(): number {
     }
   };
   visit(join(root, 'src'));
+  for (const dir of ['examples/payment-service/src', 'examples/payment-service/scripts']) if (existsSync(join(root, dir))) visit(join(root, dir));
   for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package.json']) newest = Math.max(newest, statSync(join(root, file)).mtimeMs);
   return newest;
 }
@@ -38,10 +40,10 @@ function buildIfStale(): void {
   const built = existsSync(stampPath) && existsSync(join(root, 'dist/cli/main.js')) ? statSync(stampPath).mtimeMs : 0;
   if (mode !== 'always' && built >= newestInput()) return;
   const started = Date.now();
-  const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  // The package's own build script, so the tests see what `npm pack` ships.
+  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) {
-    throw new Error(`building dist/ for the tests failed (tsc -p tsconfig.build.json):\n${result.stdout}${result.stderr}`);
+    throw new Error(`building dist/ for the tests failed (npm run build):\n${result.stdout}${result.stderr}`);
   }
   mkdirSync(join(root, 'dist'), { recursive: true });
   writeFileSync(stampPath, `${new Date().toISOString()}\n`);
