@@ -135,8 +135,8 @@ async function loadHtmlRenderer(): Promise<HtmlRenderer | undefined> {
   const candidates = [join(here, 'report', 'html.ts'), join(here, 'report', 'html.js')];
   if (!candidates.some((p) => existsSync(p))) return undefined;
   try {
-    const mod = (await import('./report/html.js' as string)) as { renderHtmlReport?: HtmlRenderer };
-    return typeof mod.renderHtmlReport === 'function' ? mod.renderHtmlReport : undefined;
+    const mod = await import('./report/html.js');
+    return mod.renderHtmlReport;
   } catch {
     return undefined;
   }

@@ -21,7 +21,6 @@ import { isLoopbackHost, type Refusal } from './security.js';
 import { Store } from './store.js';
 import { registerToxiproxyHook } from './toxiproxy-hook.js';
 
-const VERSION = packageVersion;
 
 /** Alert signals from the proxies' totals (error rate over the last interval, worst p95) and the processes. */
 function sampler(proxies: ProxyManager, supervisor: () => Supervisor | undefined): () => AlertSignals {
@@ -242,7 +241,7 @@ export async function startExecutor(options: StartExecutorOptions = {}): Promise
 
     const ctx: RouteContext = {
       mode: mode === 'executor' ? 'executor' : 'supervisor',
-      version: VERSION,
+      version: packageVersion(),
       startedAt,
       ...(applications ? { applications } : {}),
       ...(policies ? { policies } : {}),

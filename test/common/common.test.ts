@@ -63,7 +63,7 @@ describe('src/common', () => {
   });
 
   it('reads the package version', () => {
-    expect(packageVersion).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
+    expect(packageVersion()).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
   });
 
   it('keeps latencies in ms with microsecond resolution, percentiles never above the max', () => {

@@ -24,7 +24,7 @@ import { isSelfUpstream, listenSchema, nameSchema, upstreamSchema } from '../con
 import { toHttpError } from '../http-errors.js';
 import type { Applications } from '../applications.js';
 import type { ProxyManager } from '../proxies.js';
-import { packageVersion as VERSION } from '../../common/index.js';
+import { packageVersion } from '../../common/index.js';
 
 /**
  * A Toxiproxy API error: `{ "error": message, "status": status, "code": "FL_ERR_..." }` (Toxiproxy's
@@ -204,7 +204,7 @@ export async function registerToxiproxyApi(
 
     const noContent = (reply: FastifyReply) => reply.code(204).send();
 
-    api.get('/version', async (_req, reply) => reply.type('application/json; charset=utf-8').send(`{"version": "${VERSION}"}\n`));
+    api.get('/version', async (_req, reply) => reply.type('application/json; charset=utf-8').send(`{"version": "${packageVersion()}"}\n`));
 
     api.get('/proxies', async () => Object.fromEntries(proxies.list().map((p) => [p.name, show(p)])));
 
