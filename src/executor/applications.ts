@@ -146,15 +146,25 @@ export class Applications {
       void store.addEvent('fault_scheduled', id, { service: row.service, fault_type: row.faultType, source: row.source, start_at: startAt, end_at: endAt });
       return { applyId: id, status: 'scheduled', view: statusView(row) };
     }
+    // Live before installing, so that a halt or cancel arriving meanwhile ends it too.
+    this.#live.set(id, live);
+    let installed: Installed;
     try {
-      live.installed = await install(target, live.effectId, plan, { proxies: this.#o.proxies, supervisor: this.#o.supervisor() });
+      installed = await install(target, live.effectId, plan, { proxies: this.#o.proxies, supervisor: this.#o.supervisor() });
     } catch (err) {
+      this.#live.delete(id);
       void store.insertApplication({ ...row, status: 'failed', endedAt: Date.now(), error: errMsg(err) });
       void store.addEvent('fault_failed', id, { error: errMsg(err), source: row.source });
       throw err;
     }
-    this.#live.set(id, live);
-    if (live.installed.oneShot) {
+    if (!this.#live.has(id)) {
+      // Ended (halt, cancel) while installing: revert now; the row records how it ended.
+      await installed.revert().catch((err: unknown) => this.#o.logger?.error({ apply_id: id, err: errMsg(err) }, 'reverting the fault failed'));
+      await store.insertApplication(live.row);
+      return { applyId: id, status: 'applied', view: statusView(live.row) };
+    }
+    live.installed = installed;
+    if (installed.oneShot) {
       await this.#record(live);
       await this.#finish(live, 'completed', null, 'end');
     } else {

@@ -396,6 +396,20 @@ describe('the fault lifecycle', () => {
     expect(live.map((f) => f.source)).toEqual(['v1']);
   });
 
+  it('a halt that arrives while a fault is still being installed ends it too', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'faultline-lifecycle-'));
+    const ex = await start();
+    // `down` awaits the listener's close: the halt lands inside that await.
+    const applying = ex.applications!.apply({ service: 'db', fault_type: 'down', duration_seconds: 60 });
+    const halted = await ex.halt();
+    expect(halted.cancelled).toBe(1);
+    const r = await applying;
+    expect(r.view.status).toBe('cancelled');
+    expect(ex.applications!.activeCount()).toBe(0);
+    expect(await accepts(ex.proxies.require('db').listen)).toBe(true);
+    expect((await call(ex.url, 'GET', `/v1/faults/${r.applyId}/status`)).body.status).toBe('cancelled');
+  });
+
   it('the client names its door: drills and the CLI apply with source drill / cli', async () => {
     dir = mkdtempSync(join(tmpdir(), 'faultline-lifecycle-'));
     const ex = await start();
