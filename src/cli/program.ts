@@ -118,8 +118,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitStatus.Ok;
-      // Help shown because a command group was called bare (`faultline`, `faultline drill`).
-      if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return known !== undefined && DRILL_COMMANDS.has(known) ? DRILL_USAGE_EXIT : ExitStatus.Usage;
+      if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
+        // `faultline help X` asked for help (0); a bare command group (`faultline`, `faultline drill`) is a usage error.
+        if (err.exitCode === 0) return ExitStatus.Ok;
+        return known !== undefined && DRILL_COMMANDS.has(known) ? DRILL_USAGE_EXIT : ExitStatus.Usage;
+      }
     }
     return printFailure(err, context);
   }

@@ -83,7 +83,7 @@ describe('one-line errors and exit codes (dist/cli/main.js)', () => {
     expect(r.stderr).toMatch(/\n\s+at /);
   });
 
-  it('exits 0 for --version and --help, 2 for a bare command group', async () => {
+  it('exits 0 for --version, --help and help X; 2 for a bare faultline or command group', async () => {
     const v = await runCli(['--version']);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^\d+\.\d+\.\d+/);
@@ -92,6 +92,12 @@ describe('one-line errors and exit codes (dist/cli/main.js)', () => {
     expect(h.stdout).toMatch(/Exit codes:/);
     const bare = await runCli(['drill']);
     expect(bare.code).toBe(2);
+    const nothing = await runCli([]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/Usage: faultline/);
+    const helpCommand = await runCli(['help', 'faults']);
+    expect(helpCommand.code).toBe(0);
+    expect(helpCommand.stdout).toMatch(/Usage: faultline faults/);
   });
 
   it('states the exit-code policy in every command help', async () => {
