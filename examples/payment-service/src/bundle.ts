@@ -43,6 +43,20 @@ export async function bundlePaymentService(outFile = join(tmpdir(), `faultline-p
     banner: { js: "import { createRequire as __flCreateRequire } from 'node:module'; const require = __flCreateRequire(import.meta.url);" },
     // pg tries the optional native binding inside a try/catch; leave it unresolved.
     external: ['pg-native'],
+    // src/common/version.ts reads ../../package.json next to itself, which a bundle written
+    // anywhere else would not find: inline the version instead.
+    plugins: [
+      {
+        name: 'inline-package-version',
+        setup(b) {
+          b.onLoad({ filter: /[\\/]src[\\/]common[\\/]version\.ts$/ }, async () => {
+            const { readFile } = await import('node:fs/promises');
+            const pkg = JSON.parse(await readFile(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+            return { contents: `export const packageVersion = ${JSON.stringify(pkg.version)};`, loader: 'ts' };
+          });
+        },
+      },
+    ],
   });
   return { file: outFile, ms: Math.round(performance.now() - started) };
 }
