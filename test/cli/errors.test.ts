@@ -110,5 +110,5 @@ describe('one-line errors and exit codes (dist/cli/main.js)', () => {
       // The full help shows the same one-line description as the top-level list.
       expect(r.stdout.replace(/\s+/g, ' '), name).toContain((COMMANDS[name] as { description: string }).description);
     }
-  });
+  }, 180_000); // one CLI child per command, one after another: minutes on a loaded 2-core machine
 });
